@@ -1,0 +1,137 @@
+# The course. Every directory stage[0-9]-* is a stage that builds alone
+# (make -C stageN-...); nothing here names a stage, so a new stage needs no
+# edit here unless it brings a unit test (see TESTS_FROM_1 below).
+
+STAGES := $(patsubst %/,%,$(sort $(wildcard stage[0-9]-*/)))
+
+CFLAGS ?= -std=c11 -Wall -Wextra -Werror -pedantic -O2 -g
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+TEST_CFLAGS = -std=c11 -Wall -Wextra -Werror -pedantic -O1 -g $(SANITIZE)
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full \
+	--show-leak-kinds=all --errors-for-leak-kinds=all
+SAN_ENV = ASAN_OPTIONS=detect_leaks=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+B = $(CURDIR)/build
+MAKEFLAGS += --no-print-directory
+
+# Unit tests: tests/test_<name>.c, introduced at stage N, runs against every
+# stage from N on. A stage that brings one adds a line TESTS_FROM_N = <name>.
+TESTS_FROM_1 = pool
+TESTS_FROM_2 = sched
+TESTS_FROM_3 = send_throw
+TESTS_FROM_4 = io
+TESTS_FROM_5 = subtasks
+
+# The number of a stage, and the unit tests that run against it.
+stage_num = $(patsubst stage%,%,$(firstword $(subst -, ,$1)))
+stage_tests = $(foreach n,$(wordlist 1,$(call stage_num,$1),1 2 3 4 5 6 7 8 9),\
+	$(TESTS_FROM_$n))
+
+# Test binaries: unit tests first, stage by stage, then the cross-stage
+# ones; $(call test_bins,DIR). Built with sanitizers into build/tests, and
+# without into build/vgtests, for valgrind.
+test_bins = $(foreach s,$(STAGES),$(foreach t,$(call stage_tests,$s),\
+	$1/$s/test_$t)) $1/test_output $1/test_quotes
+TB = build/tests
+
+# $(call each,COMMAND): run COMMAND once per stage, $$s naming the stage.
+each = for s in $(STAGES); do $1 || exit 1; done
+
+all:
+	@$(call each,$(MAKE) -C $$s)
+
+run:
+	@$(call each,echo "==== $$s ===="; $(MAKE) -s -C $$s run)
+
+# Every stage built into build/<variant>/<stage>.
+build-gcc:
+	@$(call each,$(MAKE) -C $$s OUT=$(B)/gcc/$$s CC=gcc)
+build-clang:
+	@$(call each,$(MAKE) -C $$s OUT=$(B)/clang/$$s CC=clang)
+
+# The demos, built with sanitizers; then the gcc build under valgrind.
+run-asan:
+	@$(call each,$(SAN_ENV) $(MAKE) -C $$s run OUT=$(B)/asan/$$s \
+		CFLAGS='$(CFLAGS) $(SANITIZE)')
+run-valgrind: build-gcc
+	@$(call each,$(MAKE) -C $$s run OUT=$(B)/gcc/$$s CC=gcc \
+		RUNNER='$(VALGRIND)')
+
+# A unit test is built by the stage's own Makefile, read with tests/unit.mk,
+# so that it links the stage's RUNTIME.
+build-tests: $(TB)/test_output $(TB)/test_quotes
+	@$(foreach s,$(STAGES),$(MAKE) -C $s -f Makefile -f ../tests/unit.mk \
+		tests TESTS='$(call stage_tests,$s)' OUT=$(CURDIR)/$(TB)/$s \
+		CFLAGS='$(TEST_CFLAGS)' &&) true
+
+build-vgtests:
+	@$(MAKE) build-tests TB=build/vgtests SANITIZE=
+
+$(TB)/test_%: tests/test_%.c tests/lesson.c tests/lesson.h
+	@mkdir -p $(@D)
+	$(CC) $(TEST_CFLAGS) -DCOURSE_ROOT='"$(CURDIR)"' -o $@ $< \
+		tests/lesson.c -lcriterion
+
+# The test binaries under valgrind, for memory errors only (not part of
+# make test: it takes minutes, as each test runs in a process of its own).
+# Criterion ignores what valgrind says in those processes: read the logs.
+valgrind-tests: build-gcc build-vgtests
+	@rm -rf build/logs/valgrind && mkdir -p build/logs/valgrind
+	@for t in $(call test_bins,build/vgtests); do \
+		echo "$$t"; \
+		COURSE_BIN=$(B)/gcc $(VALGRIND) --trace-children=yes \
+			--log-file=$(B)/logs/valgrind/%p $$t || true; \
+	done
+	@if grep -q . build/logs/valgrind/*; then \
+		cat build/logs/valgrind/*; exit 1; fi
+	@echo "valgrind: no errors"
+
+test:
+	@echo "make test: step 1: packages"
+	@tests/install-deps || { echo "make test: step 1 failed: packages"; exit 1; }
+	@tests/step 2 'build every stage with gcc and clang' \
+		$(MAKE) build-gcc build-clang
+	@tests/step 3 'docs' $(MAKE) docs
+	@tests/step 4 'demos under ASan and UBSan' $(MAKE) run-asan
+	@tests/step 5 'demos under valgrind' $(MAKE) run-valgrind
+	@tests/step 6 'build the tests' $(MAKE) build-tests
+	@echo "make test: step 7: tests"
+	@$(SAN_ENV) COURSE_BIN=$(B)/asan tests/run-tests $(call test_bins,$(TB))
+
+# One Doxygen run per stage (the stages share names), then the course's.
+docs:
+	@mkdir -p build/docs/html
+	@$(call each,DOC_TITLE=$$s DOC_INPUT=$$s DOC_MAIN=$$s/README.md \
+		DOC_HTML=html/$$s doxygen docs/Doxyfile)
+	@DOC_TITLE='The course' DOC_INPUT='docs/mainpage.md docs/performance.md' \
+		DOC_MAIN=docs/mainpage.md DOC_HTML=html doxygen docs/Doxyfile
+	@echo "docs: open build/docs/html/index.html"
+
+# make diff FROM=1 TO=2: what stage 2 adds to stage 1, sources and lessons.
+# Programs built in place (a file X beside its X.c) are left out.
+FROM_DIR = $(wildcard stage$(FROM)-*)
+TO_DIR = $(wildcard stage$(TO)-*)
+BINARIES = $(sort $(notdir $(wildcard $(basename \
+	$(wildcard $(FROM_DIR)/*.c $(TO_DIR)/*.c)))))
+
+diff:
+	@if [ -z "$(FROM)" ] || [ -z "$(TO)" ] || [ ! -d "$(FROM_DIR)" ] || \
+	    [ ! -d "$(TO_DIR)" ]; then \
+		echo "make diff: FROM and TO must be stage numbers, as in make diff FROM=1 TO=2"; \
+		echo "stages: $(STAGES)"; \
+		exit 2; \
+	fi
+	@diff -ru -x '*.o' $(addprefix -x ,$(BINARIES)) $(FROM_DIR) $(TO_DIR); \
+	[ $$? -le 1 ]
+
+bench:
+	@if [ -f bench/Makefile ]; then $(MAKE) -C bench; \
+	else echo "make bench: there are no benchmarks yet (no bench/Makefile)"; exit 1; fi
+
+clean:
+	@$(call each,$(MAKE) -C $$s clean)
+	rm -rf build
+
+.PHONY: all run build-gcc build-clang run-asan run-valgrind build-tests \
+	build-vgtests valgrind-tests test docs diff bench clean

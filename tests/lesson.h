@@ -1,0 +1,43 @@
+/* lesson.h: the stages of the course and the fenced blocks of their lessons. */
+#ifndef LESSON_H
+#define LESSON_H
+
+/* A marker: an HTML comment on its own line right before a fenced block. */
+enum marker_kind { MARK_OUTPUT, MARK_QUOTE, MARK_SKETCH, MARK_UNKNOWN };
+
+struct marker {
+    enum marker_kind kind;
+    int line;  /* line number in README.md, from 1 */
+    char *arg; /* the command, the quoted file, or the whole comment */
+};
+
+struct block {
+    int line;             /* line of the opening fence */
+    char *lang;           /* the fence's info string: "c", "text", "" */
+    char *text;           /* the lines inside, each ending in '\n' */
+    struct marker *marks; /* the markers right before the fence */
+    int nmarks;
+};
+
+struct lesson {
+    struct block *blocks;
+    int nblocks;
+    struct marker *strays; /* markers that no fence follows */
+    int nstrays;
+};
+
+/* The repository root: $COURSE_ROOT, else the one the tests were built in. */
+const char *course_root(void);
+
+/* The directories named stage[0-9]-* under root, sorted; returns how many. */
+int course_stages(const char *root, char ***stages);
+void course_stages_free(char **stages, int n);
+
+/* Read root/stage/README.md; returns -1 if there is none. */
+int lesson_read(const char *root, const char *stage, struct lesson *l);
+void lesson_free(struct lesson *l);
+
+/* Read a whole file into a string; NULL if it can not be read. */
+char *read_file(const char *path);
+
+#endif
