@@ -15,10 +15,17 @@ typedef enum task_status {
     TASK_DONE     /**< The body ran to its end; it will not run again. */
 } task_status;
 
+/** Which member of a value's `as` holds it. */
+enum value_kind {
+    VALUE_NONE, /**< No value: Python's None. */
+    VALUE_INT,  /**< An integer, in as.i. */
+    VALUE_STR,  /**< A string, in as.s. */
+    VALUE_PTR   /**< A pointer, in as.p. */
+};
+
 /** What a yield carries: nothing (none), an integer, a string or a pointer. */
 typedef struct value {
-    /** Which member of `as` holds the value. */
-    enum value_kind { VALUE_NONE, VALUE_INT, VALUE_STR, VALUE_PTR } kind;
+    enum value_kind kind; /**< Which member of `as` holds the value. */
     /** The value itself. */
     union {
         long i;        /**< For VALUE_INT. */

@@ -41,10 +41,17 @@ extern const task_error task_error_not_started;
 /** Reported by task_close() when the task yields instead of ending. */
 extern const task_error task_error_ignored_exit;
 
+/** Which member of a value's `as` holds it. */
+enum value_kind {
+    VALUE_NONE, /**< No value: Python's None. */
+    VALUE_INT,  /**< An integer, in as.i. */
+    VALUE_STR,  /**< A string, in as.s. */
+    VALUE_PTR   /**< A pointer, in as.p. */
+};
+
 /** What a yield carries: nothing (none), an integer, a string or a pointer. */
 typedef struct value {
-    /** Which member of `as` holds the value. */
-    enum value_kind { VALUE_NONE, VALUE_INT, VALUE_STR, VALUE_PTR } kind;
+    enum value_kind kind; /**< Which member of `as` holds the value. */
     /** The value itself. */
     union {
         long i;        /**< For VALUE_INT. */
