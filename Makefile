@@ -29,10 +29,11 @@ stage_tests = $(foreach n,$(wordlist 1,$(call stage_num,$1),1 2 3 4 5 6 7 8 9),\
 	$(TESTS_FROM_$n))
 
 # Test binaries: unit tests first, stage by stage, then the cross-stage
-# ones; $(call test_bins,DIR). Built with sanitizers into build/tests, and
+# ones (they run programs, not a runtime: test_echoserver drives stage 4's
+# server over loopback); $(call test_bins,DIR). Built with sanitizers into build/tests, and
 # without into build/vgtests, for valgrind.
 test_bins = $(foreach s,$(STAGES),$(foreach t,$(call stage_tests,$s),\
-	$1/$s/test_$t)) $1/test_output $1/test_quotes
+	$1/$s/test_$t)) $1/test_echoserver $1/test_output $1/test_quotes
 TB = build/tests
 
 # $(call each,COMMAND): run COMMAND once per stage, $$s naming the stage.
@@ -60,7 +61,7 @@ run-valgrind: build-gcc
 
 # A unit test is built by the stage's own Makefile, read with tests/unit.mk,
 # so that it links the stage's RUNTIME.
-build-tests: $(TB)/test_output $(TB)/test_quotes
+build-tests: $(TB)/test_echoserver $(TB)/test_output $(TB)/test_quotes
 	@$(foreach s,$(STAGES),$(MAKE) -C $s -f Makefile -f ../tests/unit.mk \
 		tests TESTS='$(call stage_tests,$s)' OUT=$(CURDIR)/$(TB)/$s \
 		CFLAGS='$(TEST_CFLAGS)' &&) true
@@ -81,6 +82,7 @@ valgrind-tests: build-gcc build-vgtests
 	@for t in $(call test_bins,build/vgtests); do \
 		echo "$$t"; \
 		COURSE_BIN=$(B)/gcc $(VALGRIND) --trace-children=yes \
+			--trace-children-skip='/bin/*,/usr/bin/*' \
 			--log-file=$(B)/logs/valgrind/%p $$t || true; \
 	done
 	@if grep -q . build/logs/valgrind/*; then \
