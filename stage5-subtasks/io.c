@@ -1,0 +1,737 @@
+/* The I/O loop: ready tasks run in order; select() and a timer heap wake
+ * the others. A task's children run in its place: the loop is their
+ * trampoline. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "io.h"
+#include "queue.h"
+
+const task_error io_timeout = {IO_ERROR_TIMEOUT, "timed out"};
+const task_error io_error_fd_limit = {
+    IO_ERROR_FD_LIMIT, "fd is FD_SETSIZE or more: select() cannot watch it"};
+const task_error io_error_busy = {IO_ERROR_BUSY,
+                                  "another task waits on this fd"};
+const task_error io_error_line_too_long = {IO_ERROR_LINE_TOO_LONG,
+                                           "line longer than the buffer"};
+
+/* What io_spawn allocates: the links of the list of all tasks, then the
+ * task's own struct. */
+typedef struct spawned {
+    struct spawned *prev, *next;
+    max_align_t frame[];
+} spawned;
+
+static spawned *all;    /* every task the loop owns */
+static long ntasks;     /* how many */
+static pool ready;      /* tasks ready to run, in order */
+static task *readers[FD_SETSIZE], *writers[FD_SETSIZE];
+static int nwatched;    /* how many fds the tasks wait on */
+static int maxfd = -1;  /* no fd above it is watched */
+static task **timers;   /* a binary heap: the earliest deadline first */
+static long ntimers, timers_cap;
+static unsigned long timer_seq;
+static int virtual_clock;
+static long long virtual_now;
+static volatile sig_atomic_t stop_requested;
+static int stop_on_signals;
+static sigset_t run_mask; /* the signal mask select() waits with */
+
+static io_wait *wait_of(task *t)
+{
+    return t->yielded.kind == VALUE_WAIT ? t->yielded.as.wait : NULL;
+}
+
+long long io_now(void)
+{
+    struct timespec ts;
+
+    if (virtual_clock)
+        return virtual_now;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+void io_virtual_time(void)
+{
+    virtual_clock = 1;
+}
+
+/* ---- the timer heap ---- */
+
+static int earlier(task *a, task *b)
+{
+    io_wait *x = wait_of(a), *y = wait_of(b);
+
+    return x->deadline < y->deadline ||
+           (x->deadline == y->deadline && x->seq < y->seq);
+}
+
+static void timer_place(long i, task *t)
+{
+    timers[i] = t;
+    wait_of(t)->timer = i;
+}
+
+static void sift_up(long i)
+{
+    task *t = timers[i];
+
+    while (i > 0 && earlier(t, timers[(i - 1) / 2])) {
+        timer_place(i, timers[(i - 1) / 2]);
+        i = (i - 1) / 2;
+    }
+    timer_place(i, t);
+}
+
+static void sift_down(long i)
+{
+    task *t = timers[i];
+    long child;
+
+    while ((child = 2 * i + 1) < ntimers) {
+        if (child + 1 < ntimers && earlier(timers[child + 1], timers[child]))
+            child++;
+        if (!earlier(timers[child], t))
+            break;
+        timer_place(i, timers[child]);
+        i = child;
+    }
+    timer_place(i, t);
+}
+
+static int timer_add(task *t)
+{
+    if (ntimers == timers_cap) {
+        long cap = timers_cap ? 2 * timers_cap : 64;
+        task **grown = realloc(timers, cap * sizeof *grown);
+
+        if (!grown)
+            return -1;
+        timers = grown;
+        timers_cap = cap;
+    }
+    wait_of(t)->seq = timer_seq++;
+    timer_place(ntimers++, t);
+    sift_up(ntimers - 1);
+    return 0;
+}
+
+static void timer_remove(task *t)
+{
+    long i = wait_of(t)->timer;
+
+    wait_of(t)->timer = -1;
+    if (--ntimers == i)
+        return;
+    timer_place(i, timers[ntimers]);
+    sift_up(i);
+    sift_down(i);
+}
+
+/* ---- parking and waking ---- */
+
+static int is_write(enum io_op op)
+{
+    return op == IO_WRITABLE || op == IO_CONNECT;
+}
+
+static void unwatch(task *t, io_wait *w)
+{
+    task **slot = is_write(w->op) ? writers : readers;
+
+    if (w->fd < 0 || w->fd >= FD_SETSIZE || slot[w->fd] != t)
+        return;
+    slot[w->fd] = NULL;
+    nwatched--;
+    while (maxfd >= 0 && !readers[maxfd] && !writers[maxfd])
+        maxfd--;
+}
+
+void io_wake(task *t, value result, const task_error *error)
+{
+    io_wait *w = wait_of(t);
+
+    if (w->timer >= 0)
+        timer_remove(t);
+    unwatch(t, w);
+    w->parked = 0;
+    w->result = result;
+    w->error = error;
+    pool_add(&ready, t);
+}
+
+static void watch(task *t, io_wait *w)
+{
+    task **slot = is_write(w->op) ? writers : readers;
+
+    if (w->fd < 0 || w->fd >= FD_SETSIZE)
+        io_wake(t, value_none(), &io_error_fd_limit);
+    else if (slot[w->fd])
+        io_wake(t, value_none(), &io_error_busy);
+    else if (io_nonblock(w->fd) < 0)
+        io_wake(t, value_none(), io_os_error(errno));
+    else {
+        slot[w->fd] = t;
+        nwatched++;
+        if (w->fd > maxfd)
+            maxfd = w->fd;
+    }
+}
+
+/* Hold task t until its wait request is over. */
+static void park(task *t)
+{
+    io_wait *w = wait_of(t);
+
+    w->parked = 1;
+    w->timer = -1;
+    if (w->error) {
+        io_wake(t, value_none(), w->error); /* the request already failed */
+        return;
+    }
+    if (w->deadline >= 0 && timer_add(t) < 0) {
+        io_wake(t, value_none(), io_os_error(ENOMEM));
+        return;
+    }
+    if (w->op == IO_SLEEP)
+        return;
+    if (w->op == IO_GET || w->op == IO_PUT)
+        queue_wait(w->queue, t);
+    else
+        watch(t, w);
+}
+
+/* Let go of a parked task without waking it: it is being closed. */
+static void unpark(task *t)
+{
+    io_wait *w = wait_of(t);
+
+    if (!w || !w->parked)
+        return;
+    if (w->timer >= 0)
+        timer_remove(t);
+    if (w->op == IO_GET || w->op == IO_PUT)
+        queue_forget(w->queue, t);
+    else
+        unwatch(t, w);
+    w->parked = 0;
+}
+
+/* ---- tasks ---- */
+
+static spawned *spawned_of(task *t)
+{
+    return (spawned *)((char *)t - offsetof(spawned, frame));
+}
+
+void *io_spawn(task_fn *body, size_t size)
+{
+    spawned *s = calloc(1, sizeof *s + size);
+
+    if (!s)
+        return NULL;
+    s->next = all;
+    if (all)
+        all->prev = s;
+    all = s;
+    ntasks++;
+    task_init((task *)s->frame, body);
+    pool_add(&ready, (task *)s->frame);
+    return s->frame;
+}
+
+void *io_child(task_fn *body, size_t size)
+{
+    task *t = calloc(1, size);
+
+    if (t)
+        task_init(t, body);
+    return t;
+}
+
+static void release(task *t)
+{
+    spawned *s = spawned_of(t);
+
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        all = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    ntasks--;
+    free(s);
+}
+
+/* *t yielded a child: the child runs next, in its place. */
+static task_status call(task **t)
+{
+    task *child = (*t)->yielded.as.task;
+
+    if (!child)
+        return task_throw(*t, io_os_error(ENOMEM));
+    child->parent = *t;
+    *t = child;
+    return task_resume(child);
+}
+
+/* *t ended with status s: its parent goes on with its return value, or
+ * with its error thrown in. */
+static task_status give_back(task **t, task_status s)
+{
+    task *parent = (*t)->parent;
+    value result = (*t)->returned ? (*t)->yielded : value_none();
+    const task_error *error = (*t)->error;
+
+    free(*t);
+    *t = parent;
+    if (s == TASK_DONE)
+        return task_send(parent, result);
+    return task_throw(parent, error);
+}
+
+/* Resume t with what its wait brought, then run its stack of children
+ * until one of them waits or yields, or the whole stack is done. */
+static void step(task *t)
+{
+    io_wait *w = wait_of(t);
+    task_status s;
+
+    if (w && w->error)
+        s = task_throw(t, w->error);
+    else
+        s = task_send(t, w ? w->result : value_none());
+    for (;;) {
+        if (s == TASK_YIELDED && t->yielded.kind == VALUE_TASK) {
+            s = call(&t);
+        } else if (s == TASK_YIELDED) {
+            if (wait_of(t))
+                park(t);
+            else
+                pool_add(&ready, t);
+            return;
+        } else if (t->parent) {
+            s = give_back(&t, s);
+        } else {
+            if (s == TASK_FAILED)
+                fprintf(stderr, "task failed: %s\n", t->error->message);
+            release(t);
+            return;
+        }
+    }
+}
+
+/* Close a task's stack, innermost child first; each cleanup runs once. */
+static void close_stack(task *t)
+{
+    task *parent;
+
+    while (t->yielded.kind == VALUE_TASK && t->yielded.as.task)
+        t = t->yielded.as.task;
+    unpark(t);
+    for (;;) {
+        parent = t->parent;
+        if (task_close(t) == TASK_FAILED)
+            fprintf(stderr, "task failed on close: %s\n", t->error->message);
+        if (!parent) {
+            release(t);
+            return;
+        }
+        free(t);
+        t = parent;
+    }
+}
+
+/* Close every task, newest first; their cleanup runs. */
+static void close_all(void)
+{
+    pool_init(&ready);
+    while (all)
+        close_stack((task *)all->frame);
+}
+
+/* ---- doing the I/O ---- */
+
+const task_error *io_os_error(int err)
+{
+    static task_error errors[256];
+
+    if (err <= 0 || err >= 256)
+        err = EIO;
+    if (!errors[err].message) {
+        errors[err].code = IO_ERROR_OS + err;
+        errors[err].message = strerror(err);
+    }
+    return &errors[err];
+}
+
+int io_nonblock(int fd)
+{
+    int flags = fcntl(fd, F_GETFL);
+
+    if (flags < 0)
+        return -1;
+    if (flags & O_NONBLOCK)
+        return 0;
+    return fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+}
+
+static int again(void)
+{
+    return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+/* The fd of t's wait is ready: do the operation, or wake t to do it. */
+static void do_io(task *t)
+{
+    io_wait *w = wait_of(t);
+    ssize_t n;
+    int err = 0;
+    socklen_t len = sizeof err;
+
+    switch (w->op) {
+    case IO_ACCEPT:
+        n = accept(w->fd, NULL, NULL);
+        if (n >= 0 && io_nonblock((int)n) < 0) {
+            close((int)n);
+            n = -1;
+        }
+        break;
+    case IO_RECV:
+        n = read(w->fd, w->buf, w->len);
+        break;
+    case IO_CONNECT:
+        n = getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (n == 0 && err) {
+            errno = err;
+            n = -1;
+        }
+        break;
+    default:
+        n = 0;
+        break;
+    }
+    if (n < 0 && again())
+        return;
+    if (n < 0)
+        io_wake(t, value_none(), io_os_error(errno));
+    else
+        io_wake(t, w->op == IO_CONNECT ? value_none() : value_int((long)n),
+                NULL);
+}
+
+/* An fd was closed under a waiting task: wake that task with the error. */
+static void fail_bad_fds(void)
+{
+    for (int fd = 0; fd <= maxfd; fd++) {
+        if (!readers[fd] && !writers[fd])
+            continue;
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        if (readers[fd])
+            io_wake(readers[fd], value_none(), io_os_error(EBADF));
+        if (writers[fd])
+            io_wake(writers[fd], value_none(), io_os_error(EBADF));
+    }
+}
+
+/* Wait up to timeout ns (-1: no limit) for a watched fd, then do its I/O.
+ * Returns how many fds were ready, or -1 if a signal cut the wait short. */
+static int poll_fds(long long timeout)
+{
+    fd_set rd, wr;
+    struct timespec ts, *tsp = NULL;
+    int n, top = maxfd;
+
+    FD_ZERO(&rd);
+    FD_ZERO(&wr);
+    for (int fd = 0; fd <= top; fd++) {
+        if (readers[fd])
+            FD_SET(fd, &rd);
+        if (writers[fd])
+            FD_SET(fd, &wr);
+    }
+    if (timeout >= 0) {
+        ts.tv_sec = timeout / 1000000000LL;
+        ts.tv_nsec = timeout % 1000000000LL;
+        tsp = &ts;
+    }
+    n = pselect(top + 1, &rd, &wr, NULL, tsp,
+                stop_on_signals ? &run_mask : NULL);
+    if (n < 0 && errno == EBADF)
+        fail_bad_fds();
+    if (n < 0)
+        return errno == EINTR ? -1 : 0; /* the loop looks at the stop flag */
+    if (n == 0)
+        return 0;
+    for (int fd = 0; fd <= top; fd++) {
+        if (FD_ISSET(fd, &rd) && readers[fd])
+            do_io(readers[fd]);
+        if (FD_ISSET(fd, &wr) && writers[fd])
+            do_io(writers[fd]);
+    }
+    return n;
+}
+
+static void expire_timers(void)
+{
+    task *t;
+    io_wait *w;
+
+    while (ntimers > 0 && wait_of(timers[0])->deadline <= io_now()) {
+        t = timers[0];
+        w = wait_of(t);
+        if (w->op == IO_GET || w->op == IO_PUT)
+            queue_forget(w->queue, t);
+        io_wake(t, value_none(), w->op == IO_SLEEP ? NULL : &io_timeout);
+    }
+}
+
+/* Block until something can run: an fd, a timer, or a signal. */
+static void wait_for_events(void)
+{
+    long long timeout = -1;
+
+    if (ready.ntasks > 0)
+        timeout = 0;
+    else if (ntimers > 0)
+        timeout = wait_of(timers[0])->deadline - io_now();
+    if (ntimers > 0 && timeout < 0)
+        timeout = 0; /* the deadline has passed; -1 would mean no limit */
+    if (virtual_clock && timeout > 0) {
+        if (poll_fds(0) == 0 && ready.ntasks == 0)
+            virtual_now = wait_of(timers[0])->deadline;
+    } else if (nwatched > 0 || timeout != 0 || stop_on_signals) {
+        poll_fds(timeout);
+    }
+    expire_timers();
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+void io_stop_on_signals(void)
+{
+    struct sigaction sa;
+    sigset_t block;
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    /* The signals stay blocked except inside pselect(), so none can slip
+     * in between the check of the flag and the wait. */
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    sigprocmask(SIG_BLOCK, &block, &run_mask);
+    sigdelset(&run_mask, SIGINT);
+    sigdelset(&run_mask, SIGTERM);
+    stop_on_signals = 1;
+}
+
+static int stalled(void)
+{
+    return ntasks > 0 && ready.ntasks == 0 && nwatched == 0 && ntimers == 0;
+}
+
+int io_run(void)
+{
+    int result = 0;
+
+    signal(SIGPIPE, SIG_IGN);
+    while (ntasks > 0 && !stop_requested) {
+        for (long n = ready.ntasks; n > 0; n--)
+            step(pool_take(&ready));
+        if (stalled()) {
+            fprintf(stderr, "io_run: %ld task%s stalled: nothing can wake "
+                            "them\n", ntasks, ntasks == 1 ? "" : "s");
+            result = -1;
+            break;
+        }
+        if (ntasks > 0)
+            wait_for_events();
+    }
+    close_all();
+    free(timers);
+    timers = NULL;
+    ntimers = timers_cap = 0;
+    return result;
+}
+
+/* ---- wait requests ---- */
+
+/* The deadline timeout seconds from now, or -1 for none. A timeout of
+ * more than a century is a century, so that nothing overflows. */
+static long long deadline_after(double timeout)
+{
+    if (timeout < 0)
+        return -1;
+    if (timeout > 3.2e9)
+        timeout = 3.2e9;
+    return io_now() + (long long)(timeout * 1e9);
+}
+
+static value request(io_wait *w, enum io_op op, int fd, double timeout)
+{
+    memset(w, 0, sizeof *w);
+    w->op = op;
+    w->fd = fd;
+    w->deadline = deadline_after(timeout);
+    w->timer = -1;
+    return (value){VALUE_WAIT, {.wait = w}};
+}
+
+value io_readable(io_wait *w, int fd, double timeout)
+{
+    return request(w, IO_READABLE, fd, timeout);
+}
+
+value io_writable(io_wait *w, int fd, double timeout)
+{
+    return request(w, IO_WRITABLE, fd, timeout);
+}
+
+value io_accept(io_wait *w, int fd, double timeout)
+{
+    return request(w, IO_ACCEPT, fd, timeout);
+}
+
+value io_recv(io_wait *w, int fd, void *buf, size_t len, double timeout)
+{
+    value v = request(w, IO_RECV, fd, timeout);
+
+    w->buf = buf;
+    w->len = len;
+    return v;
+}
+
+value io_connect(io_wait *w, int fd, const struct sockaddr *addr,
+                 socklen_t addrlen, double timeout)
+{
+    value v = request(w, IO_CONNECT, fd, timeout);
+
+    if (io_nonblock(fd) < 0 ||
+        (connect(fd, addr, addrlen) < 0 && errno != EINPROGRESS))
+        w->error = io_os_error(errno);
+    return v;
+}
+
+value io_sleep(io_wait *w, double seconds)
+{
+    return request(w, IO_SLEEP, -1, seconds);
+}
+
+/* ---- child tasks ---- */
+
+/* A child's I/O: its own wait, its fd and buffer, and one deadline for the
+ * whole operation. */
+typedef struct io_call {
+    task task;
+    io_wait wait;
+    int fd;
+    char *buf;
+    size_t len, done;
+    long long deadline;
+} io_call;
+
+static io_call *new_call(task_fn *body, int fd, void *buf, size_t len,
+                         double timeout)
+{
+    io_call *c = io_child(body, sizeof *c);
+
+    if (!c)
+        return NULL;
+    c->fd = fd;
+    c->buf = buf;
+    c->len = len;
+    c->deadline = deadline_after(timeout);
+    return c;
+}
+
+/* Seconds left until deadline: what the next wait may take. */
+static double time_left(long long deadline)
+{
+    long long left = deadline - io_now();
+
+    if (deadline < 0)
+        return -1;
+    return left > 0 ? left / 1e9 : 0;
+}
+
+static task_status send_main(task *t)
+{
+    io_call *c = (io_call *)t;
+    ssize_t n;
+
+    TASK_BEGIN(t);
+    if (io_nonblock(c->fd) < 0)
+        TASK_FAIL(t, io_os_error(errno));
+    while (c->done < c->len) {
+        n = write(c->fd, c->buf + c->done, c->len - c->done);
+        if (n >= 0) {
+            c->done += (size_t)n;
+            continue;
+        }
+        if (!again())
+            TASK_FAIL(t, io_os_error(errno));
+        TASK_YIELD_VALUE(t, io_writable(&c->wait, c->fd, time_left(c->deadline)));
+    }
+    TASK_RETURN(t, value_int((long)c->len));
+    TASK_END(t);
+}
+
+value io_send(int fd, const void *buf, size_t len, double timeout)
+{
+    io_call *c = new_call(send_main, fd, (void *)buf, len, timeout);
+
+    return value_task(c ? &c->task : NULL); /* buf is only read from */
+}
+
+/* Read a byte at a time, so that nothing after the line is consumed. */
+static task_status readline_main(task *t)
+{
+    io_call *c = (io_call *)t;
+    ssize_t n;
+
+    TASK_BEGIN(t);
+    if (c->len < 2)
+        TASK_FAIL(t, &io_error_line_too_long);
+    if (io_nonblock(c->fd) < 0)
+        TASK_FAIL(t, io_os_error(errno));
+    for (;;) {
+        n = read(c->fd, c->buf + c->done, 1);
+        if (n == 0 || (n == 1 && c->buf[c->done++] == '\n'))
+            break;
+        if (n == 1 && c->done == c->len - 1)
+            TASK_FAIL(t, &io_error_line_too_long);
+        if (n == 1)
+            continue;
+        if (!again())
+            TASK_FAIL(t, io_os_error(errno));
+        TASK_YIELD_VALUE(t, io_readable(&c->wait, c->fd, time_left(c->deadline)));
+    }
+    c->buf[c->done] = '\0';
+    TASK_RETURN(t, value_int((long)c->done));
+    TASK_END(t);
+}
+
+value io_readline(int fd, char *buf, size_t len, double timeout)
+{
+    io_call *c = new_call(readline_main, fd, buf, len, timeout);
+
+    return value_task(c ? &c->task : NULL);
+}

@@ -1,0 +1,200 @@
+/**
+ * @file io.h
+ * @brief An I/O loop: tasks yield wait requests, one select() resumes them.
+ *
+ * This is Python's `multitask`. A task never blocks. To read, write, accept,
+ * sleep or use a queue it fills an io_wait and yields it:
+ *
+ *     TASK_YIELD_VALUE(t, io_recv(&c->wait, c->fd, c->buf, sizeof c->buf, 5));
+ *     c->n = t->sent.as.i;
+ *
+ * The loop parks the task until the request is done, then resumes it with
+ * the result as the yield's value, or throws the error in at the yield
+ * (io_timeout when the timeout runs out first).
+ *
+ * A task can also yield a child task (value_task()): the child runs in its
+ * place, and its return value, or its error, comes back at that yield.
+ * io_send() and io_readline() are such children.
+ */
+#ifndef IO_H
+#define IO_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "task.h"
+
+/** What a task waits for. */
+enum io_op {
+    IO_READABLE = 1, /**< The fd can be read: result none. */
+    IO_WRITABLE,     /**< The fd can be written: result none. */
+    IO_ACCEPT,       /**< A connection: result the new fd. */
+    IO_RECV,         /**< Some bytes: result how many, 0 at end of file. */
+    IO_CONNECT,      /**< The connection is made: result none. */
+    IO_SLEEP,        /**< The time is up: result none. */
+    IO_GET,          /**< An item from a queue: result the item. */
+    IO_PUT           /**< The item is in the queue: result none. */
+};
+
+/** The codes of the loop's errors; an OS error is IO_ERROR_OS + errno. */
+enum io_error_code {
+    IO_ERROR_TIMEOUT = 200, /**< The wait's timeout ran out. */
+    IO_ERROR_FD_LIMIT,      /**< The fd is too large for select(). */
+    IO_ERROR_BUSY,          /**< Another task already waits on the fd. */
+    IO_ERROR_LINE_TOO_LONG, /**< A line does not fit in the buffer. */
+    IO_ERROR_OS = 1000      /**< Add errno to get an OS error's code. */
+};
+
+/** Thrown in when a wait's timeout runs out: multitask's Timeout. */
+extern const task_error io_timeout;
+/** Thrown in when the fd is FD_SETSIZE or more: select() cannot watch it. */
+extern const task_error io_error_fd_limit;
+/** Thrown in when another task waits on the same fd the same way. */
+extern const task_error io_error_busy;
+/** Thrown in by a readline whose line is longer than its buffer. */
+extern const task_error io_error_line_too_long;
+
+/**
+ * A wait request: what a task waits for, and how far it got. It belongs to
+ * the task (put it in the task's struct) and must live until the task is
+ * resumed.
+ */
+typedef struct io_wait {
+    enum io_op op;           /**< What to wait for. */
+    int fd;                  /**< The fd, for the I/O operations. */
+    struct queue *queue;     /**< The queue, for IO_GET and IO_PUT. */
+    char *buf;               /**< Room for the bytes read. */
+    size_t len;              /**< The size of buf. */
+    value item;              /**< The item to put, for IO_PUT. */
+    long long deadline;      /**< When the wait times out (io_now()), or -1. */
+    unsigned long seq;       /**< Orders waits with the same deadline. */
+    long timer;              /**< Its place in the timer heap, or -1. */
+    int parked;              /**< 1 while the loop holds the task. */
+    value result;            /**< What the yield gets when the wait is over. */
+    const task_error *error; /**< What is thrown in instead, or NULL. */
+} io_wait;
+
+/**
+ * Allocate a task of @p size bytes (a struct whose first member is a task),
+ * zeroed, with body @p body, and make it ready. The loop frees it when it
+ * ends. Call it before io_run() or from a running task.
+ * @param body the task's body
+ * @param size the size of the task's struct
+ * @return the struct, or NULL if there is no memory
+ */
+void *io_spawn(task_fn *body, size_t size);
+
+/**
+ * Allocate a child task of @p size bytes, zeroed, with body @p body, for a
+ * task to yield with value_task(). The loop frees it when it ends.
+ * @param body the child's body
+ * @param size the size of the child's struct
+ * @return the struct, or NULL if there is no memory (yielding
+ *         value_task(NULL) throws ENOMEM into the parent)
+ */
+void *io_child(task_fn *body, size_t size);
+
+/**
+ * Run the tasks until none is left.
+ * @return 0, or -1 if the tasks left can never wake (they wait on queues
+ *         that no task can fill): they are closed, and stderr says so
+ */
+int io_run(void);
+
+/**
+ * Make io_run() stop on SIGINT and SIGTERM: it closes every task (their
+ * cleanup runs) and returns 0.
+ */
+void io_stop_on_signals(void);
+
+/**
+ * Let the clock jump to the next timer whenever every task waits, instead
+ * of sleeping: the output is the same, at once. Call it before io_run().
+ */
+void io_virtual_time(void);
+
+/** @return the loop's clock in nanoseconds, real or virtual */
+long long io_now(void);
+
+/**
+ * Make @p fd non-blocking, as every fd the loop watches must be.
+ * @param fd the fd
+ * @return 0, or -1 with errno set
+ */
+int io_nonblock(int fd);
+
+/**
+ * The error for an OS error number, as a task_error with a stable address.
+ * @param err an errno value
+ * @return the error, code IO_ERROR_OS + @p err, message strerror(@p err)
+ */
+const task_error *io_os_error(int err);
+
+/**
+ * Resume a parked task with a result or an error; used by queue.c.
+ * @param t a task whose last yield was a wait request
+ * @param result what its yield gets
+ * @param error what is thrown in instead, or NULL
+ */
+void io_wake(task *t, value result, const task_error *error);
+
+/**
+ * @defgroup io_requests Wait requests
+ * Each fills @p w and returns it as a value for TASK_YIELD_VALUE. A
+ * @p timeout is in seconds; a negative one means no timeout.
+ * @{
+ */
+
+/** Wait until @p fd can be read. @param w the request @param fd the fd
+ *  @param timeout seconds @return the request as a value */
+value io_readable(io_wait *w, int fd, double timeout);
+
+/** Wait until @p fd can be written. @param w the request @param fd the fd
+ *  @param timeout seconds @return the request as a value */
+value io_writable(io_wait *w, int fd, double timeout);
+
+/** Accept a connection on listening socket @p fd; the yield gets the new,
+ *  non-blocking fd. @param w the request @param fd the socket
+ *  @param timeout seconds @return the request as a value */
+value io_accept(io_wait *w, int fd, double timeout);
+
+/** Read up to @p len bytes; the yield gets how many (0 at end of file).
+ *  @param w the request @param fd the fd @param buf where they go
+ *  @param len its size @param timeout seconds @return the request */
+value io_recv(io_wait *w, int fd, void *buf, size_t len, double timeout);
+
+
+/** Connect socket @p fd (non-blocking) to @p addr. @param w the request
+ *  @param fd the socket @param addr the address @param addrlen its size
+ *  @param timeout seconds @return the request */
+value io_connect(io_wait *w, int fd, const struct sockaddr *addr,
+                 socklen_t addrlen, double timeout);
+
+/** Sleep for @p seconds. @param w the request @param seconds how long
+ *  @return the request */
+value io_sleep(io_wait *w, double seconds);
+
+/** @} */
+
+/**
+ * @defgroup io_children Child tasks
+ * Each returns a new child task as a value for TASK_YIELD_VALUE; the
+ * @p timeout, in seconds, is for the whole operation.
+ * @{
+ */
+
+/** Write all @p len bytes, across partial writes; the yield gets @p len.
+ *  @param fd the fd @param buf the bytes, which must live until then
+ *  @param len how many @param timeout seconds @return the child */
+value io_send(int fd, const void *buf, size_t len, double timeout);
+
+/** Read one line, newline included, into @p buf as a string; the yield
+ *  gets its length (0 at end of file). A line of @p len bytes or more
+ *  throws io_error_line_too_long. @param fd the fd
+ *  @param buf room for the line @param len its size
+ *  @param timeout seconds @return the child */
+value io_readline(int fd, char *buf, size_t len, double timeout);
+
+/** @} */
+
+#endif
