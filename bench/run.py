@@ -1,0 +1,622 @@
+"""run.py: run every benchmark of `make bench` and save what it measured.
+
+    python3 run.py --out DIR --stages "stage1-... stage2-..." [--quick]
+
+Everything a table compares is measured here, in this one run, on this
+machine. The C programs and the Python peers print one key=value line
+each; this script runs them, keeps their figures in DIR/results.json, and
+leaves the report to report.py. Progress goes to stderr.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+QUICK = {
+    "switch_tasks": [1, 1000, 100000, 1000000],
+    "memory_tasks": [1000000],
+    "reps": 3,
+    "reps_big": 1,              # slow runtimes at 1 M tasks or more
+    "c_switches": 10000000,     # switches per sample, C stackless runtimes
+    "slow_switches": 300000,    # ... for ucontext and CPython
+    "child_calls": 200000,
+    "echo_conns": [1, 10, 100, 1000],
+    "echo_sizes": [1024, 65536],
+    "echo_seconds": 0.2,
+    "echo_reps": 3,
+    "wrk_conns": [10, 100],
+    "wrk_seconds": 1,
+    "wrk_reps": 1,
+}
+
+FULL = dict(QUICK, **{
+    "switch_tasks": [1, 1000, 100000, 10000000],
+    "memory_tasks": [1000000, 10000000],
+    "reps": 5,
+    "reps_big": 3,
+    "c_switches": 20000000,
+    "slow_switches": 2000000,
+    "child_calls": 1000000,
+    "echo_seconds": 0.5,
+    "echo_reps": 5,
+    "wrk_seconds": 3,
+    "wrk_reps": 3,
+})
+
+TEN_MILLION = 10000000
+LISTENING = re.compile(r"listening on (\S+):(\d+)\s*$")
+
+
+def say(*words):
+    print("bench:", *words, file=sys.stderr, flush=True)
+
+
+def parse_line(text, kind):
+    """The key=value fields of the last line of @text that starts with @kind."""
+    for line in reversed(text.splitlines()):
+        words = line.split()
+        if words and words[0] == kind:
+            return dict(w.split("=", 1) for w in words[1:] if "=" in w)
+    return None
+
+
+def number(text):
+    return float(text) if re.search(r"[.eE]", text) else int(text)
+
+
+def run_program(cmd, kind, timeout):
+    """Run @cmd; its @kind line as numbers and strings, or {"error": why}."""
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": "no result within %d s" % timeout}
+    fields = parse_line(proc.stdout, kind)
+    if proc.returncode != 0 or fields is None:
+        why = (proc.stderr.strip().splitlines() or ["exit %d" % proc.returncode])
+        return {"error": why[-1][:200]}
+    result = run_fields(fields)
+    extra = {}
+    for line in proc.stdout.splitlines():
+        words = line.split()
+        if words and words[0] != kind:
+            extra[words[0]] = dict(w.split("=", 1) for w in words[1:] if "=" in w)
+    if extra:
+        result["extra"] = extra
+    return result
+
+
+# ----------------------------------------------------------------- machine
+
+def first_match(path, pattern):
+    try:
+        with open(path) as f:
+            for line in f:
+                m = re.match(pattern, line)
+                if m:
+                    return m.group(1).strip()
+    except OSError:
+        pass
+    return "unknown"
+
+
+def command_line(cmd):
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=10)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "unknown"
+
+
+def git_commit():
+    commit = command_line(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"])
+    dirty = subprocess.run(["git", "-C", ROOT, "status", "--porcelain"],
+                           capture_output=True, text=True).stdout.strip()
+    return commit + (" (with local changes)" if dirty else "")
+
+
+def machine(cc, python):
+    mem_kib = first_match("/proc/meminfo", r"MemTotal:\s+(\d+)")
+    return {
+        "cpu": first_match("/proc/cpuinfo", r"model name\s*:(.*)"),
+        "cores": os.cpu_count(),
+        "memory_gib": round(int(mem_kib) / 1048576, 1) if mem_kib.isdigit() else None,
+        "kernel": "%s %s" % (platform.system(), platform.release()),
+        "os": first_match("/etc/os-release", r'PRETTY_NAME="?([^"]*)"?'),
+        "compiler": command_line([cc, "--version"]),
+        "libc": " ".join(platform.libc_ver()),
+        "python": "%s (%s)" % (command_line([python, "--version"]),
+                               command_line([python, "-c",
+                                             "import sys; print(sys.executable)"])),
+        "wrk": command_line(["wrk", "--version"]),
+        "load_at_start": open("/proc/loadavg").read().split()[:3],
+        "commit": git_commit(),
+    }
+
+
+# ------------------------------------------------------- switch and memory
+
+def yields_for(tasks, switches):
+    """K so that tasks * (K + 1), the switches of one sample, is about @switches."""
+    return max(1, round(switches / tasks) - 1)
+
+
+class Runtime:
+    """One row of the switch and memory tables: how to run it, what it is."""
+
+    def __init__(self, ident, label, cmd, slow, kind="switch"):
+        self.ident, self.label, self.cmd = ident, label, cmd
+        self.slow, self.kind = slow, kind
+
+
+def runtimes(out, stages, python):
+    rows, status = [], {}
+    for stage in stages:
+        status[stage] = stage_status(out, stage)
+        if status[stage]["status"] == "ok":
+            rows.append(Runtime(stage, stage, [status[stage]["binary"]], False))
+    rows.append(Runtime("cpython", "CPython generators (pool.py)",
+                        [python, os.path.join(HERE, "pool.py")], True))
+    rows.append(Runtime("ucontext", "ucontext coroutines (ucontext.c)",
+                        [os.path.join(out, "ucontext")], True, "ucontext"))
+    rows.append(Runtime("floor", "floor: indirect call (floor.c)",
+                        [os.path.join(out, "floor")], False, "floor"))
+    return rows, status
+
+
+def stage_status(out, stage):
+    binary = os.path.join(out, "switch-" + stage)
+    log = binary + ".log"
+    if not os.path.isdir(os.path.join(ROOT, stage)):
+        return {"status": "missing", "detail": "not in the tree yet"}
+    if os.path.exists(binary):
+        return {"status": "ok", "binary": binary}
+    detail = "switch.c does not build against it"
+    if os.path.exists(log):
+        with open(log) as f:
+            errors = [line for line in f if "error" in line]
+        if errors:
+            detail += ": " + errors[0].strip()[:160]
+    return {"status": "failed", "detail": detail}
+
+
+def summarise(runs, value, lo="min", hi="max", mid="median"):
+    """One point from the runs of one sample each: the last run's fields,
+    all samples, and their median, min and max under the given names."""
+    good = [r for r in runs if ok(r)]
+    if not good:
+        return runs[-1] if runs else {"error": "not run"}
+    samples = [x for r in good for x in r["samples"]]
+    point = dict(good[-1], samples=samples, reps=len(samples))
+    point[mid + value] = statistics.median(samples)
+    point[lo + value], point[hi + value] = min(samples), max(samples)
+    return point
+
+
+def ok(result):
+    return isinstance(result, dict) and "error" not in result
+
+
+def reps_for(rt, tasks, cfg):
+    return cfg["reps_big"] if rt.slow and tasks >= 1000000 else cfg["reps"]
+
+
+def measure_switches(rows, cfg):
+    """Every runtime at each N, one repetition of each in turn, so that a
+    busy moment of the machine falls on all of them alike."""
+    points = {rt.ident: {} for rt in rows}
+    for tasks in cfg["switch_tasks"]:
+        runs = {rt.ident: [] for rt in rows}
+        for rep in range(max(cfg["reps"], cfg["reps_big"])):
+            for rt in rows:
+                done = runs[rt.ident]
+                if rep >= reps_for(rt, tasks, cfg) or (done and not ok(done[-1])):
+                    continue
+                budget = cfg["slow_switches"] if rt.slow else cfg["c_switches"]
+                cmd = rt.cmd + ["time", "-n", str(tasks), "-k",
+                                str(yields_for(tasks, budget)), "-r", "1"]
+                done.append(run_program(cmd, rt.kind, 900))
+        for rt in rows:
+            point = points[rt.ident][str(tasks)] = summarise(runs[rt.ident], "_ns")
+            say("switch %-28s %9d tasks: %s" % (rt.ident, tasks,
+                                                brief(point, "median_ns", "ns")))
+    return points
+
+
+def measure_memory(rt, cfg):
+    points = {}
+    for tasks in cfg["memory_tasks"]:
+        result = run_program(rt.cmd + ["mem", "-n", str(tasks)], "mem", 900)
+        points[str(tasks)] = result
+        say("memory %-28s %9d tasks: %s" % (rt.ident, tasks,
+                                            brief(result, "bytes_per_task", "B")))
+    return points
+
+
+def ten_million_check(rt, cfg):
+    """Quick runs stop at 1 M tasks; this one run shows 10 M run at all."""
+    cmd = rt.cmd + ["time", "-n", str(TEN_MILLION), "-k", "1", "-r", "1"]
+    result = run_program(cmd, "switch", 300)
+    say("10 M tasks %-24s: %s" % (rt.ident, brief(result, "median_ns", "ns")))
+    return result
+
+
+def brief(result, key, unit):
+    if "error" in result:
+        return "FAILED: " + result["error"]
+    return "%.4g %s" % (result[key], unit)
+
+
+def switch_and_memory(out, stages, python, cfg):
+    rows, status = runtimes(out, stages, python)
+    points = measure_switches(rows, cfg)
+    switch, memory, ten = {}, {}, {}
+    for rt in rows:
+        switch[rt.ident] = {"label": rt.label, "points": points[rt.ident]}
+        if rt.ident != "floor":
+            memory[rt.ident] = {"label": rt.label,
+                                "points": measure_memory(rt, cfg)}
+        if rt.ident in stages:
+            if TEN_MILLION in cfg["switch_tasks"]:
+                ten[rt.ident] = switch[rt.ident]["points"][str(TEN_MILLION)]
+            else:
+                ten[rt.ident] = ten_million_check(rt, cfg)
+    return {"switch": switch, "memory": memory, "ten_million": ten,
+            "stages": status}
+
+
+# ------------------------------------------------------------------- child
+
+def measure_child(out, python, cfg):
+    result = {}
+    cmd = [python, os.path.join(HERE, "child.py"), "-c", str(cfg["child_calls"]),
+           "-r", str(cfg["reps"])]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    for line in proc.stdout.splitlines():
+        fields = parse_line(line, "child")
+        if fields:
+            result[fields["way"]] = run_fields(fields)
+    if not result:
+        result["python"] = {"error": (proc.stderr.strip() or "no output")[-200:]}
+    binary = os.path.join(out, "child-stage5-subtasks")
+    if os.path.exists(binary):
+        fields = run_program([binary, "-c", str(cfg["child_calls"]), "-r",
+                              str(cfg["reps"])], "child", 600)
+        result["stage5-subtasks"] = fields
+    for way, r in result.items():
+        say("child %-16s: %s" % (way, brief(r, "median_ns", "ns")))
+    return result
+
+
+def run_fields(fields):
+    result = {}
+    for key, value in fields.items():
+        if key.startswith("samples"):
+            result["samples"] = [float(v) for v in value.split(",")]
+        else:
+            try:
+                result[key] = number(value)
+            except ValueError:
+                result[key] = value
+    return result
+
+
+# ----------------------------------------------------------------- servers
+
+class Server:
+    """A server under test: started with --host/--port, stopped with SIGTERM."""
+
+    def __init__(self, ident, label, cmd, log, cwd=None):
+        self.ident, self.label, self.cmd, self.log = ident, label, cmd, log
+        self.cwd = cwd
+        self.proc, self.port, self.starts = None, None, 0
+        self.problems = []
+
+    def start(self):
+        self.starts += 1
+        out = open(self.log + ".out", "w")
+        err = open(self.log + ".err", "a")
+        self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=err,
+                                     stdin=subprocess.DEVNULL, cwd=self.cwd)
+        out.close()
+        err.close()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            with open(self.log + ".out") as f:
+                first = f.readline()
+            if first.endswith("\n"):
+                m = LISTENING.match(first)
+                if not m:
+                    return self.fail("first line is not 'listening on HOST:PORT': "
+                                     + first.strip()[:80])
+                self.port = m.group(2)
+                return True
+            time.sleep(0.02)
+        return self.fail("did not print 'listening on HOST:PORT' within 10 s")
+
+    def fail(self, why):
+        self.problems.append(why)
+        self.stop()
+        return False
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def ensure(self):
+        """Start the server, again if it died; True if it is up."""
+        if self.alive():
+            return True
+        if self.proc is not None:
+            self.problems.append("exited with %s; restarted" % self.proc.returncode)
+        return self.start()
+
+    def stop(self):
+        if not self.alive():
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            code = self.proc.wait(timeout=5)
+            if code not in (0, -signal.SIGTERM):
+                self.problems.append("exit status %d after SIGTERM" % code)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            self.problems.append("did not stop within 5 s of SIGTERM; killed")
+
+
+def course_binary(out, stage, name):
+    for path in (os.path.join(out, stage, name), os.path.join(ROOT, stage, name)):
+        if os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    return None
+
+
+def echo_servers(out, python):
+    servers = []
+    host = ["--host", "127.0.0.1", "--port", "0"]
+    binary = course_binary(out, "stage4-io", "echoserver")
+    note = None
+    if binary:
+        servers.append(Server("stage4", "stage 4 echoserver", [binary] + host,
+                              os.path.join(out, "echo-stage4")))
+    else:
+        note = "stage4-io/echoserver is not built yet: its rows are empty"
+    servers.append(Server("asyncio", "Python asyncio streams (echo_asyncio.py)",
+                          [python, os.path.join(HERE, "echo_asyncio.py")] + host,
+                          os.path.join(out, "echo-asyncio")))
+    servers.append(Server("epoll", "C epoll, the ceiling (epoll_echo.c)",
+                          [os.path.join(out, "epoll_echo")] + host,
+                          os.path.join(out, "echo-epoll")))
+    return servers, note
+
+
+def measure_echo(out, python, cfg):
+    """All servers up at once; for each configuration one client drives them
+    all, the servers taking turns window by window (see loadclient.c)."""
+    servers, note = echo_servers(out, python)
+    client = os.path.join(out, "loadclient")
+    runs = {s.ident: {} for s in servers}
+    for size in cfg["echo_sizes"]:
+        for conns in cfg["echo_conns"]:
+            points = echo_run(servers, client, conns, size, cfg)
+            for server in servers:
+                runs[server.ident].setdefault(str(size), {})[str(conns)] = \
+                    points[server.ident]
+                say("echo %-8s %6d B %5d conns: %s" % (
+                    server.ident, size, conns,
+                    brief(points[server.ident], "median_rt_per_s", "rt/s")))
+    results = {"note": note, "servers": {}}
+    for server in servers:
+        server.stop()
+        results["servers"][server.ident] = {"label": server.label,
+                                            "runs": runs[server.ident],
+                                            "problems": server.problems}
+    return results
+
+
+def echo_run(servers, client, conns, size, cfg):
+    """One client run against every server that is up: a point for each."""
+    up = [s for s in servers if s.ensure()]
+    points = {s.ident: {"error": "server did not start: " + s.problems[-1]}
+              for s in servers if s not in up}
+    if not up:
+        return points
+    cmd = [client, "--host", "127.0.0.1", "--port",
+           ",".join(s.port for s in up), "-c", str(conns), "-s", str(size),
+           "-d", str(cfg["echo_seconds"]), "-r", str(cfg["echo_reps"])]
+    timeout = len(up) * (20 + cfg["echo_reps"] * (cfg["echo_seconds"] + 6))
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True,
+                              timeout=timeout)
+        lines = [l for l in proc.stdout.splitlines() if l.startswith("echo ")]
+        why = (proc.stderr.strip() or "exit %d" % proc.returncode)[-200:]
+    except subprocess.TimeoutExpired:
+        lines, why = [], "no result within %d s" % timeout
+    by_port = {}
+    for line in lines:
+        fields = run_fields(parse_line(line, "echo"))
+        by_port[str(fields["port"])] = fields
+    for server in up:
+        point = by_port.get(server.port, {"error": why})
+        if ok(point):
+            point["server_died"] = not server.alive()
+        points[server.ident] = point
+    return points
+
+
+# -------------------------------------------------------------------- http
+
+WRK_FIELDS = {
+    "requests_per_s": r"Requests/sec:\s+([\d.]+)",
+    "transfer": r"Transfer/sec:\s+([\d.]+\w+)",
+    "latency_avg": r"Latency\s+([\d.]+\w+)",
+    "non_2xx": r"Non-2xx or 3xx responses:\s+(\d+)",
+}
+
+
+def wrk_once(url, conns, seconds):
+    cmd = ["wrk", "-t", "1", "-c", str(conns), "-d", "%ds" % seconds, url]
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True,
+                              timeout=seconds + 30)
+    except subprocess.TimeoutExpired:
+        return {"error": "wrk did not finish"}
+    if proc.returncode != 0:
+        return {"error": (proc.stderr.strip() or "wrk failed")[:200]}
+    result = {}
+    for key, pattern in WRK_FIELDS.items():
+        m = re.search(pattern, proc.stdout)
+        if m:
+            result[key] = m.group(1)
+    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                  r"timeout (\d+)", proc.stdout)
+    result["socket_errors"] = sum(int(g) for g in m.groups()) if m else 0
+    if "requests_per_s" not in result:
+        return {"error": "no Requests/sec in wrk's output"}
+    result["requests_per_s"] = float(result["requests_per_s"])
+    return result
+
+
+def fetch(url):
+    try:
+        with urllib.request.urlopen(url, timeout=5) as reply:
+            return reply.status, reply.read()
+    except Exception as e:  # any failure is a finding for the report
+        return None, str(e).encode()
+
+
+def web_page(out):
+    """The file both web servers serve: a plain page of about 4 KiB."""
+    www = os.path.join(out, "www")
+    os.makedirs(www, exist_ok=True)
+    path = os.path.join(www, "index.html")
+    rows = "".join("<li>task %d yields, the pool resumes the next one</li>\n" % i
+                   for i in range(70))
+    page = ("<!DOCTYPE html>\n<html><head><title>bench</title></head><body>\n"
+            "<h1>Cooperative multitasking</h1>\n<ul>\n%s</ul>\n</body></html>\n"
+            % rows)
+    with open(path, "w") as f:
+        f.write(page)
+    return path
+
+
+def http_servers(out, python, args):
+    servers, note = [], None
+    host = ["--host", "127.0.0.1", "--port", "0"]
+    binary = course_binary(out, "stage5-subtasks", "httpd")
+    if binary:
+        servers.append(Server("stage5", "stage 5 httpd",
+                              [binary] + host + args.httpd_args.split(),
+                              os.path.join(out, "http-stage5"),
+                              cwd=os.path.dirname(args.httpd_file)))
+    else:
+        note = "stage5-subtasks/httpd is not built yet: its rows are empty"
+    servers.append(Server("asyncio", "Python asyncio streams (httpd_asyncio.py)",
+                          [python, os.path.join(HERE, "httpd_asyncio.py"),
+                           "--file", args.httpd_file] + host,
+                          os.path.join(out, "http-asyncio")))
+    return servers, note
+
+
+def measure_http(out, python, cfg, args):
+    args.httpd_file = os.path.abspath(args.httpd_file or web_page(out))
+    servers, note = http_servers(out, python, args)
+    results = {"note": note, "path": args.httpd_path, "file": args.httpd_file,
+               "servers": {}}
+    entries = {}
+    for server in servers:
+        entries[server.ident] = entry = {"label": server.label, "runs": {}}
+        if server.ensure():
+            status, body = fetch(url_of(server, args))
+            with open(args.httpd_file, "rb") as f:
+                same = body == f.read()
+            entry["check"] = {"status": status, "bytes": len(body),
+                              "same_as_file": same}
+    for conns in cfg["wrk_conns"]:
+        samples = {s.ident: [] for s in servers}
+        for _ in range(cfg["wrk_reps"]):
+            for server in servers:
+                if "check" in entries[server.ident]:
+                    samples[server.ident].append(wrk_run(server, conns, cfg, args))
+        for server in servers:
+            point = entries[server.ident]["runs"][str(conns)] = \
+                summarise(samples[server.ident], "_rps") if samples[server.ident] \
+                else {"error": "server did not start"}
+            say("wrk %-8s %4d conns: %s" % (server.ident, conns,
+                                             brief(point, "median_rps", "req/s")))
+    for server in servers:
+        server.stop()
+        entries[server.ident]["problems"] = server.problems
+        results["servers"][server.ident] = entries[server.ident]
+    return results
+
+
+def url_of(server, args):
+    return "http://127.0.0.1:%s%s" % (server.port, args.httpd_path)
+
+
+def wrk_run(server, conns, cfg, args):
+    if not server.ensure():
+        return {"error": "server did not start: " + server.problems[-1]}
+    result = wrk_once(url_of(server, args), conns, cfg["wrk_seconds"])
+    if ok(result):
+        result["samples"] = [result["requests_per_s"]]
+    return result
+
+
+# -------------------------------------------------------------------- main
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--stages", default="")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--cc", default="cc")
+    parser.add_argument("--python", default="python3")
+    parser.add_argument("--httpd-args", default="",
+                        help="extra arguments for stage 5's httpd")
+    parser.add_argument("--httpd-path", default="/",
+                        help="the URL path wrk asks both web servers for")
+    parser.add_argument("--httpd-file", default="",
+                        help="the file the asyncio peer serves; stage 5's "
+                             "httpd runs in its directory "
+                             "(default: a 4 KiB page, www/index.html)")
+    args = parser.parse_args()
+    out = os.path.abspath(args.out)
+    cfg = QUICK if args.quick else FULL
+    stages = args.stages.split()
+    started = time.monotonic()
+    results = {"mode": "quick" if args.quick else "full",
+               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+               "config": cfg, "machine": machine(args.cc, args.python)}
+    phases = results["phase_seconds"] = {}
+    clock = time.monotonic()
+    results.update(switch_and_memory(out, stages, args.python, cfg))
+    phases["switch and memory"], clock = round(time.monotonic() - clock, 1), time.monotonic()
+    results["child"] = measure_child(out, args.python, cfg)
+    phases["child call"], clock = round(time.monotonic() - clock, 1), time.monotonic()
+    results["echo"] = measure_echo(out, args.python, cfg)
+    phases["echo"], clock = round(time.monotonic() - clock, 1), time.monotonic()
+    results["http"] = measure_http(out, args.python, cfg, args)
+    phases["http"] = round(time.monotonic() - clock, 1)
+    results["machine"]["load_at_end"] = open("/proc/loadavg").read().split()[:3]
+    results["seconds"] = round(time.monotonic() - started, 1)
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    say("measured in %.0f s; results in %s" % (results["seconds"],
+                                               os.path.join(out, "results.json")))
+
+
+if __name__ == "__main__":
+    main()
