@@ -1,9 +1,9 @@
 /* microthreads: the seed's MicroThread, Scheduler and MicroScheduler. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "sched.h"
 
 /* The seed's TestMicroThread(num): a MicroThread whose step prints num. */
@@ -55,30 +55,10 @@ static void add_microthread(sched *s, microthread *m, int num, long steps)
     sched_add(s, &m->task);
 }
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: microthreads [-r ROUNDS]\n"
-                    "  -r ROUNDS  how many rounds mt1 mt2 mt3 run, "
-                    "0 to 1000000 (default 2)\n");
-    exit(2);
-}
-
-/* Parse a whole decimal number in [lo, hi], or print the usage and exit. */
-static long parse_count(const char *opt, const char *s, long lo, long hi)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr,
-                "microthreads: %s wants a number from %ld to %ld, not '%s'\n",
-                opt, lo, hi, s);
-        usage();
-    }
-    return v;
-}
+static const char usage[] =
+    "usage: microthreads [-r ROUNDS]\n"
+    "  -r ROUNDS  how many rounds mt1 mt2 mt3 run, "
+    "0 to 1000000 (default 2)\n";
 
 int main(int argc, char **argv)
 {
@@ -88,9 +68,9 @@ int main(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-r") == 0 && i + 1 < argc)
-            rounds = parse_count("-r", argv[++i], 0, 1000000);
+            rounds = args_number(usage, "-r", argv[++i], 0, 1000000);
         else
-            usage();
+            args_usage(usage);
     }
 
     printf("a scheduler runs mt1 mt2 mt3:\n");

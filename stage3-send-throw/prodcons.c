@@ -1,9 +1,9 @@
 /* prodcons: the classic producer/consumer with generators only. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "task.h"
 
 /* The consumer: a coroutine that gets each item as the result of a yield. */
@@ -37,30 +37,10 @@ static void produce(const char *name, task *consumer, long n)
     task_close(consumer);
 }
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: prodcons [-n ITEMS]\n"
-                    "  -n ITEMS  how many items the producer sends, "
-                    "0 to 1000000 (default 5)\n");
-    exit(2);
-}
-
-/* Parse a whole decimal number in [lo, hi], or print the usage and exit. */
-static long parse_count(const char *opt, const char *s, long lo, long hi)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr,
-                "prodcons: %s wants a number from %ld to %ld, not '%s'\n",
-                opt, lo, hi, s);
-        usage();
-    }
-    return v;
-}
+static const char usage[] =
+    "usage: prodcons [-n ITEMS]\n"
+    "  -n ITEMS  how many items the producer sends, "
+    "0 to 1000000 (default 5)\n";
 
 int main(int argc, char **argv)
 {
@@ -69,9 +49,9 @@ int main(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
-            nitems = parse_count("-n", argv[++i], 0, 1000000);
+            nitems = args_number(usage, "-n", argv[++i], 0, 1000000);
         else
-            usage();
+            args_usage(usage);
     }
     task_init(&cons.task, consumer_main);
     cons.name = "Consumer";

@@ -1,10 +1,10 @@
 /* many: N tasks that each yield K times, to show that tasks are cheap. */
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "task.h"
 
 typedef struct counter {
@@ -35,31 +35,12 @@ static task_status counter_main(task *t)
     TASK_END(t);
 }
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: many [-n TASKS] [-k YIELDS]\n"
-                    "  -n TASKS   how many tasks, 1 to 100000000 "
-                    "(default 10000)\n"
-                    "  -k YIELDS  how many times each task yields, "
-                    "0 to 1000000 (default 3)\n");
-    exit(2);
-}
-
-/* Parse a whole decimal number in [lo, hi], or print the usage and exit. */
-static long parse_count(const char *opt, const char *s, long lo, long hi)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr, "many: %s wants a number from %ld to %ld, not '%s'\n",
-                opt, lo, hi, s);
-        usage();
-    }
-    return v;
-}
+static const char usage[] =
+    "usage: many [-n TASKS] [-k YIELDS]\n"
+    "  -n TASKS   how many tasks, 1 to 100000000 "
+    "(default 10000)\n"
+    "  -k YIELDS  how many times each task yields, "
+    "0 to 1000000 (default 3)\n";
 
 int main(int argc, char **argv)
 {
@@ -69,11 +50,11 @@ int main(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
-            ntasks = parse_count("-n", argv[++i], 1, 100000000);
+            ntasks = args_number(usage, "-n", argv[++i], 1, 100000000);
         else if (strcmp(argv[i], "-k") == 0 && i + 1 < argc)
-            nyields = parse_count("-k", argv[++i], 0, 1000000);
+            nyields = args_number(usage, "-k", argv[++i], 0, 1000000);
         else
-            usage();
+            args_usage(usage);
     }
     tasks = calloc((size_t)ntasks, sizeof *tasks);
     if (!tasks) {

@@ -1,9 +1,9 @@
 /* printer: the seed's printer('hello') and printer('goodbye') taking turns. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "sched.h"
 
 /* The seed's printer(message), which prints forever; this one n times. */
@@ -35,30 +35,10 @@ static void printer_init(printer *p, const char *message, long n)
     p->n = n;
 }
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: printer [-n LINES]\n"
-                    "  -n LINES  how many lines each printer prints, "
-                    "0 to 1000000 (default 3)\n");
-    exit(2);
-}
-
-/* Parse a whole decimal number in [lo, hi], or print the usage and exit. */
-static long parse_count(const char *opt, const char *s, long lo, long hi)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr,
-                "printer: %s wants a number from %ld to %ld, not '%s'\n",
-                opt, lo, hi, s);
-        usage();
-    }
-    return v;
-}
+static const char usage[] =
+    "usage: printer [-n LINES]\n"
+    "  -n LINES  how many lines each printer prints, "
+    "0 to 1000000 (default 3)\n";
 
 int main(int argc, char **argv)
 {
@@ -68,9 +48,9 @@ int main(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
-            lines = parse_count("-n", argv[++i], 0, 1000000);
+            lines = args_number(usage, "-n", argv[++i], 0, 1000000);
         else
-            usage();
+            args_usage(usage);
     }
     sched_init(&manager);
     printer_init(&hello, "hello", lines);

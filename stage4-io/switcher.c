@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "args.h"
 #include "task.h"
 
 /* The seed's task1, task2 and task3: each step works, then yields i. */
@@ -113,15 +114,12 @@ static void listing(void (*run)(worker *tasks, int ntasks))
     printf("all tasks finished, total time: %.2f\n", now() - start);
 }
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: switcher [--virtual-time] [serial]\n"
-                    "  --virtual-time  work advances a simulated clock "
-                    "instead of waiting\n"
-                    "  serial          first run the tasks one after "
-                    "another\n");
-    exit(2);
-}
+static const char usage[] =
+    "usage: switcher [--virtual-time] [serial]\n"
+    "  --virtual-time  work advances a simulated clock "
+    "instead of waiting\n"
+    "  serial          first run the tasks one after "
+    "another\n";
 
 int main(int argc, char **argv)
 {
@@ -133,7 +131,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "serial") == 0 && !serial)
             serial = 1;
         else
-            usage();
+            args_usage(usage);
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* each line when it happens */
     if (serial) {

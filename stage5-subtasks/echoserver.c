@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "io.h"
 
 /* The seed's client_handler(sock): echo until the client closes. */
@@ -140,41 +141,29 @@ static int start_listener(int fd)
 
 #ifndef ECHOSERVER_TASKS_ONLY
 
-static void usage(void)
-{
-    fprintf(stderr,
-            "usage: echoserver [--host ADDRESS] [--port PORT]\n"
-            "  --host ADDRESS  the IPv4 address to listen on "
-            "(default 127.0.0.1)\n"
-            "  --port PORT     the TCP port, 0 to 65535; 0 takes any free "
-            "port (default 0)\n"
-            "Sends every byte back to its client. The first line on stdout "
-            "is\n'listening on ADDRESS:PORT'. SIGINT or SIGTERM stops it.\n");
-    exit(2);
-}
+static const char usage[] =
+    "usage: echoserver [--host ADDRESS] [--port PORT]\n"
+    "  --host ADDRESS  the IPv4 address to listen on "
+    "(default 127.0.0.1)\n"
+    "  --port PORT     the TCP port, 0 to 65535; 0 takes any free "
+    "port (default 0)\n"
+    "Sends every byte back to its client. The first line on stdout "
+    "is\n'listening on ADDRESS:PORT'. SIGINT or SIGTERM stops it.\n";
 
 static void parse_host(const char *s, struct sockaddr_in *addr)
 {
     if (inet_pton(AF_INET, s, &addr->sin_addr) != 1) {
         fprintf(stderr, "echoserver: --host wants an IPv4 address such as "
                         "127.0.0.1, not '%s'\n", s);
-        usage();
+        args_usage(usage);
     }
 }
 
 static void parse_port(const char *s, struct sockaddr_in *addr)
 {
-    char *end;
-    long v;
+    long port = args_number(usage, "--port", s, 0, 65535);
 
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < 0 || v > 65535) {
-        fprintf(stderr, "echoserver: --port wants a number from 0 to 65535, "
-                        "not '%s'\n", s);
-        usage();
-    }
-    addr->sin_port = htons((unsigned short)v);
+    addr->sin_port = htons((unsigned short)port);
 }
 
 /* Let the process have as many fds as the hard limit allows, so that a
@@ -205,7 +194,7 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
             parse_port(argv[++i], &addr);
         else
-            usage();
+            args_usage(usage);
     }
     raise_fd_limit();
     inet_ntop(AF_INET, &addr.sin_addr, host, sizeof host);

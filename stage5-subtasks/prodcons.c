@@ -1,9 +1,9 @@
 /* prodcons: the seed's producer and consumer, with a queue and sleeps. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "io.h"
 #include "queue.h"
 
@@ -70,32 +70,12 @@ static task_status producer_main(task *t)
     TASK_END(t);
 }
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: prodcons [-n ITEMS] [--virtual-time]\n"
-                    "  -n ITEMS        how many items the producer puts, "
-                    "0 to 1000000 (default 5)\n"
-                    "  --virtual-time  do not wait: jump the clock to the "
-                    "next timer\n");
-    exit(2);
-}
-
-/* Parse a whole decimal number in [lo, hi], or print the usage and exit. */
-static long parse_count(const char *opt, const char *s, long lo, long hi)
-{
-    char *end;
-    long v;
-
-    errno = 0;
-    v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < lo || v > hi) {
-        fprintf(stderr,
-                "prodcons: %s wants a number from %ld to %ld, not '%s'\n",
-                opt, lo, hi, s);
-        usage();
-    }
-    return v;
-}
+static const char usage[] =
+    "usage: prodcons [-n ITEMS] [--virtual-time]\n"
+    "  -n ITEMS        how many items the producer puts, "
+    "0 to 1000000 (default 5)\n"
+    "  --virtual-time  do not wait: jump the clock to the "
+    "next timer\n";
 
 int main(int argc, char **argv)
 {
@@ -107,11 +87,11 @@ int main(int argc, char **argv)
 
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "-n") == 0 && i + 1 < argc)
-            nitems = parse_count("-n", argv[++i], 0, 1000000);
+            nitems = args_number(usage, "-n", argv[++i], 0, 1000000);
         else if (strcmp(argv[i], "--virtual-time") == 0)
             io_virtual_time();
         else
-            usage();
+            args_usage(usage);
     }
     /* The producer runs first, so the buffer is not empty when the
      * consumer first looks. */

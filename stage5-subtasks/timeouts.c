@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "io.h"
 #include "queue.h"
 
@@ -259,13 +260,10 @@ static void timeout_not_handled(void)
     queue_free(&q);
 }
 
-static void usage(void)
-{
-    fprintf(stderr, "usage: timeouts [--virtual-time]\n"
-                    "  --virtual-time  do not wait: jump the clock to the "
-                    "next timer\n");
-    exit(2);
-}
+static const char usage[] =
+    "usage: timeouts [--virtual-time]\n"
+    "  --virtual-time  do not wait: jump the clock to the "
+    "next timer\n";
 
 int main(int argc, char **argv)
 {
@@ -273,7 +271,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[i], "--virtual-time") == 0)
             io_virtual_time();
         else
-            usage();
+            args_usage(usage);
     }
     recv_times_out();
     get_times_out();
