@@ -688,7 +688,8 @@ static task_status send_main(task *t)
         }
         if (!again())
             TASK_FAIL(t, io_os_error(errno));
-        TASK_YIELD_VALUE(t, io_writable(&c->wait, c->fd, time_left(c->deadline)));
+        TASK_YIELD_VALUE(t, io_writable(&c->wait, c->fd,
+                                        time_left(c->deadline)));
     }
     TASK_RETURN(t, value_int((long)c->len));
     TASK_END(t);
@@ -722,7 +723,8 @@ static task_status readline_main(task *t)
             continue;
         if (!again())
             TASK_FAIL(t, io_os_error(errno));
-        TASK_YIELD_VALUE(t, io_readable(&c->wait, c->fd, time_left(c->deadline)));
+        TASK_YIELD_VALUE(t, io_readable(&c->wait, c->fd,
+                                        time_left(c->deadline)));
     }
     c->buf[c->done] = '\0';
     TASK_RETURN(t, value_int((long)c->done));
