@@ -217,9 +217,21 @@ def memory_section(r):
     return "\n".join(text)
 
 
+STAGE5_CHILD_TEXT = (
+    "Stage 5's figure is what its runtime does for every child: the parent "
+    "makes it with `io_child()`, which callocs it, and yields it; the I/O "
+    "loop's trampoline (`step()`) runs it in the parent's place, sends its "
+    "return value back as the parent's `t->sent` and frees it. The calloc and "
+    "the free are in the figure, as making the generator is in CPython's. In "
+    "the chain the top task calls a child that calls a child, and so on down; "
+    "its figure is per level, comparable with the one-level call (each level "
+    "in between is resumed twice: to start, and with its child's value).")
+
+
 def child_section(r):
     child = r.get("child", {})
     names = [("stage5-subtasks", "stage 5: a task yields a child task (C)"),
+             ("stage5-chain", "stage 5: a chain of children, per level (C)"),
              ("yield_from", "CPython `yield from`"),
              ("trampoline", "CPython multitask-style trampoline")]
     base_key = "stage5-subtasks" if ok(child.get("stage5-subtasks")) else "yield_from"
@@ -227,6 +239,10 @@ def child_section(r):
     rows = []
     for key, label in names:
         res = child.get(key)
+        if key == "stage5-chain":
+            if not ok(res):
+                continue  # child.c ran no chain (-d 0) or failed as a whole
+            label = label.replace("a chain of", "a chain of %d" % res["depth"])
         if res is None:
             rows.append([label, "not measured yet", ""])
         elif not ok(res):
@@ -244,6 +260,8 @@ def child_section(r):
             table(["way", "ns per call+return", "× %s" % (
                 "stage 5" if base_key == "stage5-subtasks" else "`yield from`")],
                   rows)]
+    if ok(child.get("stage5-subtasks")):
+        text[4:4] = [STAGE5_CHILD_TEXT, ""]
     if "stage5-subtasks" not in child:
         text += ["", "The C side waits for stage 5's child-task API: "
                  "`bench/child.c`, built against stage 5 when both exist."]

@@ -30,7 +30,8 @@ QUICK = {
     "reps_big": 1,              # slow runtimes at 1 M tasks or more
     "c_switches": 10000000,     # switches per sample, C stackless runtimes
     "slow_switches": 300000,    # ... for ucontext and CPython
-    "child_calls": 200000,
+    "child_calls": 200000,      # child calls per sample, CPython
+    "c_child_calls": 2000000,   # ... stage 5 (bench/child.c)
     "echo_conns": [1, 10, 100, 1000],
     "echo_sizes": [1024, 65536],
     "echo_seconds": 0.2,
@@ -48,6 +49,7 @@ FULL = dict(QUICK, **{
     "c_switches": 20000000,
     "slow_switches": 2000000,
     "child_calls": 1000000,
+    "c_child_calls": 25000000,  # about 0.5 s a sample
     "echo_seconds": 0.5,
     "echo_reps": 5,
     "wrk_seconds": 3,
@@ -291,9 +293,12 @@ def measure_child(out, python, cfg):
         result["python"] = {"error": (proc.stderr.strip() or "no output")[-200:]}
     binary = os.path.join(out, "child-stage5-subtasks")
     if os.path.exists(binary):
-        fields = run_program([binary, "-c", str(cfg["child_calls"]), "-r",
+        fields = run_program([binary, "-c", str(cfg["c_child_calls"]), "-r",
                               str(cfg["reps"])], "child", 600)
         result["stage5-subtasks"] = fields
+        chain = fields.get("extra", {}).get("child_chain") if ok(fields) else None
+        if chain:  # a chain of child calls: its figures are ns per level
+            result["stage5-chain"] = run_fields(chain)
     for way, r in result.items():
         say("child %-16s: %s" % (way, brief(r, "median_ns", "ns")))
     return result
