@@ -143,11 +143,18 @@ static int is_write(enum io_op op)
     return op == IO_WRITABLE || op == IO_SEND || op == IO_CONNECT;
 }
 
+/* Can select() watch fd? Not if it is FD_SETSIZE or more: FD_SET would
+ * write past the end of the fd_set. */
+static int watchable(int fd)
+{
+    return fd >= 0 && fd < FD_SETSIZE;
+}
+
 static void unwatch(task *t, io_wait *w)
 {
     task **slot = is_write(w->op) ? writers : readers;
 
-    if (w->fd < 0 || w->fd >= FD_SETSIZE || slot[w->fd] != t)
+    if (!watchable(w->fd) || slot[w->fd] != t)
         return;
     slot[w->fd] = NULL;
     nwatched--;
@@ -172,7 +179,7 @@ static void watch(task *t, io_wait *w)
 {
     task **slot = is_write(w->op) ? writers : readers;
 
-    if (w->fd < 0 || w->fd >= FD_SETSIZE)
+    if (!watchable(w->fd))
         io_wake(t, value_none(), &io_error_fd_limit);
     else if (slot[w->fd])
         io_wake(t, value_none(), &io_error_busy);

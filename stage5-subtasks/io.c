@@ -144,11 +144,18 @@ static int is_write(enum io_op op)
     return op == IO_WRITABLE || op == IO_CONNECT;
 }
 
+/* Can select() watch fd? Not if it is FD_SETSIZE or more: FD_SET would
+ * write past the end of the fd_set. */
+static int watchable(int fd)
+{
+    return fd >= 0 && fd < FD_SETSIZE;
+}
+
 static void unwatch(task *t, io_wait *w)
 {
     task **slot = is_write(w->op) ? writers : readers;
 
-    if (w->fd < 0 || w->fd >= FD_SETSIZE || slot[w->fd] != t)
+    if (!watchable(w->fd) || slot[w->fd] != t)
         return;
     slot[w->fd] = NULL;
     nwatched--;
@@ -173,7 +180,7 @@ static void watch(task *t, io_wait *w)
 {
     task **slot = is_write(w->op) ? writers : readers;
 
-    if (w->fd < 0 || w->fd >= FD_SETSIZE)
+    if (!watchable(w->fd))
         io_wake(t, value_none(), &io_error_fd_limit);
     else if (slot[w->fd])
         io_wake(t, value_none(), &io_error_busy);
@@ -678,6 +685,8 @@ static task_status send_main(task *t)
     ssize_t n;
 
     TASK_BEGIN(t);
+    if (!watchable(c->fd)) /* refused before it is touched, as in the loop */
+        TASK_FAIL(t, &io_error_fd_limit);
     if (io_nonblock(c->fd) < 0)
         TASK_FAIL(t, io_os_error(errno));
     while (c->done < c->len) {
@@ -711,6 +720,8 @@ static task_status readline_main(task *t)
     TASK_BEGIN(t);
     if (c->len < 2)
         TASK_FAIL(t, &io_error_line_too_long);
+    if (!watchable(c->fd))
+        TASK_FAIL(t, &io_error_fd_limit);
     if (io_nonblock(c->fd) < 0)
         TASK_FAIL(t, io_os_error(errno));
     for (;;) {

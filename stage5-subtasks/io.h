@@ -189,8 +189,9 @@ value io_sleep(io_wait *w, double seconds);
 value io_send(int fd, const void *buf, size_t len, double timeout);
 
 /** Read one line, newline included, into @p buf as a string; the yield
- *  gets its length (0 at end of file). A line of @p len bytes or more
- *  throws io_error_line_too_long. @param fd the fd
+ *  gets its length (0 at end of file). @p buf holds @p len - 1 bytes and
+ *  the '\0': a line whose newline is not among its first @p len - 1
+ *  bytes throws io_error_line_too_long, and those bytes are dropped. @param fd the fd
  *  @param buf room for the line @param len its size
  *  @param timeout seconds @return the child */
 value io_readline(int fd, char *buf, size_t len, double timeout);
