@@ -7,10 +7,11 @@
  * print in a different order from run to run. Instead the clients take
  * turns, one line each: a turn is an item passed round a ring of queues,
  * and a client sends, reads and prints only while it holds the turn. */
-#define ECHOSERVER_TASKS_ONLY /* the listener and client_handler, no main */
+#define ECHOSERVER_TASKS_ONLY /* client_handler and serve(), no main */
 #include "echoserver.c"
 
 #include <signal.h>
+#include <string.h>
 
 #include "queue.h"
 
@@ -22,7 +23,7 @@ static const char *const lines[NCLIENTS][NLINES] = {
     {"hallo\n", "wie geht's?\n", "tschuess\n"},
 };
 
-static struct sockaddr_in server;
+static server echo;
 static queue turns[NCLIENTS]; /* client i waits for its turn on turns[i] */
 
 typedef struct client {
@@ -43,8 +44,9 @@ static task_status client_main(task *t)
     c->fd = socket(AF_INET, SOCK_STREAM, 0);
     if (c->fd < 0)
         TASK_FAIL(t, io_os_error(errno));
-    TASK_YIELD_VALUE(t, io_connect(&c->wait, c->fd, (struct sockaddr *)&server,
-                                   sizeof server, -1));
+    TASK_YIELD_VALUE(t, io_connect(&c->wait, c->fd,
+                                   (struct sockaddr *)&echo.addr,
+                                   sizeof echo.addr, -1));
     for (c->line = 0; c->line < NLINES; c->line++) {
         if (c->id > 0 || c->line > 0) /* client 1 has the first turn */
             TASK_YIELD_VALUE(t, queue_get(&c->wait, &turns[c->id], -1));
@@ -81,21 +83,17 @@ static int spawn_clients(void)
 
 int main(int argc, char **argv)
 {
-    int fd, result;
+    int result;
 
     (void)argv;
     if (argc > 1) {
         fprintf(stderr, "usage: echodemo\n");
         return 2;
     }
-    server.sin_family = AF_INET;
-    server.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    fd = listen_on(&server); /* port 0: the kernel picks a free port */
-    if (fd < 0) {
-        fprintf(stderr, "echodemo: cannot listen: %s\n", strerror(errno));
+    server_init(&echo, "echodemo", "usage: echodemo\n", serve);
+    if (server_start(&echo) < 0) /* port 0: the kernel picks a free port */
         return 1;
-    }
-    if (start_listener(fd) < 0 || spawn_clients() < 0) {
+    if (spawn_clients() < 0) {
         fprintf(stderr, "echodemo: no memory\n");
         return 1;
     }

@@ -1,16 +1,19 @@
 /*
- * test_echoserver: stage 4's echoserver over real sockets, driven from
- * outside the runtime by plain clients: non-blocking sockets and poll().
+ * test_echoserver: the echo servers over real sockets, driven from outside
+ * the runtime by plain clients: non-blocking sockets and poll().
  *
- * The server is $COURSE_BIN/stage4-io/echoserver, else
- * $COURSE_ROOT/stage4-io/echoserver, else ./stage4-io/echoserver (the tests
- * run from the repository root). It is always stage 4's: stage 5 has an
- * echoserver of its own that speaks in lines.
+ * Suite echoserver tests stage 4's server, which echoes bytes; suite
+ * lineecho tests stage 5's, which echoes lines. A server is
+ * $COURSE_BIN/STAGE/echoserver, else $COURSE_ROOT/STAGE/echoserver, else
+ * ./STAGE/echoserver (the tests run from the repository root).
  *
  * Nothing here measures time. Every wait has a hang guard, GUARD_MS
  * without any progress, far above what a loaded machine or valgrind needs.
  * Under `make valgrind-tests` the server runs under valgrind too
- * (--trace-children), and a server that leaks exits 99, not 0.
+ * (--trace-children), and a server that leaks exits 99, not 0. To run only
+ * the servers under a tool, set ECHOSERVER_RUNNER to its command line
+ * (words separated by spaces), e.g. 'valgrind -q --error-exitcode=99
+ * --leak-check=full': the servers must still exit 0.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
@@ -35,6 +38,15 @@
 
 #define GUARD_MS 60000 /* a wait with no progress for this long has hung */
 #define MiB (1024 * 1024)
+#define KiB 1024
+
+/* The servers, from $COURSE_BIN or $COURSE_ROOT. */
+#define STAGE4 "stage4-io/echoserver"
+#define STAGE5 "stage5-subtasks/echoserver"
+
+/* The longest line stage 5's server echoes, not counting its newline: its
+ * buffer is 65536 bytes, and io_readline needs one for the '\0'. */
+#define LONGEST_LINE 65534
 
 extern char **environ;
 
@@ -59,6 +71,27 @@ static unsigned char *random_bytes(size_t n)
         uint64_t r = rng_next();
 
         memcpy(p + i, &r, n - i < 8 ? n - i : 8);
+    }
+    return p;
+}
+
+/* n bytes of lines: printable bytes, then a newline. Most lines are short,
+ * one in four is up to LONGEST_LINE bytes long; the last may be cut short,
+ * without its newline. */
+static unsigned char *random_lines(size_t n)
+{
+    unsigned char *p = malloc(n ? n : 1);
+    size_t i = 0;
+
+    cr_assert(p, "no memory for %zu bytes", n);
+    while (i < n) {
+        size_t len = rng_next() % 4 == 0 ? rng_next() % (LONGEST_LINE + 1)
+                                         : rng_next() % 100;
+
+        for (size_t k = 0; k < len && i < n; k++)
+            p[i++] = (unsigned char)(' ' + rng_next() % 95);
+        if (i < n)
+            p[i++] = '\n';
     }
     return p;
 }
@@ -152,19 +185,46 @@ static int open_null(void)
 
 static char server_path[4096];
 
-static const char *find_server(void)
+/* The path of program, STAGE4 or STAGE5. */
+static const char *find_server(const char *program)
 {
     const char *bin = getenv("COURSE_BIN"), *root = getenv("COURSE_ROOT");
 
     if (bin && *bin)
-        snprintf(server_path, sizeof server_path,
-                 "%s/stage4-io/echoserver", bin);
+        snprintf(server_path, sizeof server_path, "%s/%s", bin, program);
     else
-        snprintf(server_path, sizeof server_path, "%s/stage4-io/echoserver",
-                 root && *root ? root : ".");
+        snprintf(server_path, sizeof server_path, "%s/%s",
+                 root && *root ? root : ".", program);
     cr_assert(access(server_path, X_OK) == 0, "no server at %s: %s",
               server_path, strerror(errno));
     return server_path;
+}
+
+static char *which(const char *name);
+
+/* The command line that runs program with args: $ECHOSERVER_RUNNER's
+ * words first, if it is set. Valid until the next call. */
+static char **server_argv(const char *program, char *const args[])
+{
+    static char runner[4096], tool[4096];
+    static char *argv[64];
+    const char *env = getenv("ECHOSERVER_RUNNER");
+    int n = 0;
+
+    if (env && *env) {
+        snprintf(runner, sizeof runner, "%s", env);
+        for (char *w = strtok(runner, " "); w && n < 48;
+             w = strtok(NULL, " "))
+            argv[n++] = w;
+        snprintf(tool, sizeof tool, "%s",
+                 strchr(argv[0], '/') ? argv[0] : which(argv[0]));
+        argv[0] = tool;
+    }
+    argv[n++] = (char *)find_server(program);
+    for (int i = 0; args[i] && n < 63; i++)
+        argv[n++] = args[i];
+    argv[n] = NULL;
+    return argv;
 }
 
 struct server {
@@ -234,9 +294,10 @@ static int read_port(int fd)
     return port;
 }
 
-static void server_start(void)
+static void server_start(const char *program)
 {
-    char *argv[] = {(char *)find_server(), "--port", "0", NULL};
+    char *const args[] = {"--port", "0", NULL};
+    char **argv = server_argv(program, args);
     int pipefd[2], null = open_null();
 
     cr_assert(pipe(pipefd) == 0);
@@ -509,12 +570,16 @@ static void free_peers(struct peer *p, int n)
     }
 }
 
-/* One more client, with len random bytes that must come back exactly. */
-static void one_client_echo(size_t len)
+/* Something that makes a payload of n bytes: random_bytes, random_lines. */
+typedef unsigned char *payload_fn(size_t n);
+
+/* One more client, with a payload of len bytes that must come back
+ * exactly. */
+static void one_client_echo(payload_fn *payload, size_t len)
 {
     struct peer p;
 
-    peer_socket(&p, connect_to(srv.port, 0), random_bytes(len), len);
+    peer_socket(&p, connect_to(srv.port, 0), payload(len), len);
     pump(&p, 1);
     assert_echoed(&p, 1);
     free_peers(&p, 1);
@@ -526,7 +591,7 @@ Test(echoserver, hundred_clients_random_payloads)
 {
     struct peer p[100];
 
-    server_start();
+    server_start(STAGE4);
     for (int i = 0; i < 100; i++) {
         size_t len = i == 0 ? 1 : i == 1 ? MiB : 1 + rng_next() % MiB;
 
@@ -543,7 +608,7 @@ Test(echoserver, clients_that_disconnect_mid_transfer)
 {
     struct peer p[20];
 
-    server_start();
+    server_start(STAGE4);
     for (int i = 0; i < 20; i++) {
         peer_socket(&p[i], connect_to(srv.port, 0), random_bytes(MiB), MiB);
         p[i].stop_at = 1 + (size_t)i * 4096;
@@ -552,17 +617,20 @@ Test(echoserver, clients_that_disconnect_mid_transfer)
     for (int i = 0; i < 20; i++)
         cr_assert(p[i].got < MiB, "client %d did not stop early", i);
     free_peers(p, 20);
-    one_client_echo(MiB);
+    one_client_echo(random_bytes, MiB);
     wait_handlers_gone();
     server_stop_clean(); /* a client that goes away is no error */
 }
 
-Test(echoserver, a_client_that_never_reads)
+/* The others are served while one client never reads; their payloads come
+ * from payload. */
+static void a_client_that_never_reads(const char *program,
+                                      payload_fn *payload)
 {
     struct peer p[11];
     struct pollfd hog;
 
-    server_start();
+    server_start(program);
     /* The hog sends without end and never reads; its small receive buffer
      * soon leaves its handler waiting in io_send. When is up to the
      * kernel: the test checks only that the others are served. */
@@ -578,13 +646,18 @@ Test(echoserver, a_client_that_never_reads)
     for (int i = 1; i < 11; i++) {
         size_t len = MiB / 4 + rng_next() % MiB;
 
-        peer_socket(&p[i], connect_to(srv.port, 0), random_bytes(len), len);
+        peer_socket(&p[i], connect_to(srv.port, 0), payload(len), len);
     }
     pump(p, 11);
     assert_echoed(p + 1, 10);
     free_peers(p, 11);
     wait_handlers_gone();
     server_stop_clean();
+}
+
+Test(echoserver, a_client_that_never_reads)
+{
+    a_client_that_never_reads(STAGE4, random_bytes);
 }
 
 static void count_low_fd(int fd, const char *link, void *arg)
@@ -594,9 +667,9 @@ static void count_low_fd(int fd, const char *link, void *arg)
         ++*(int *)arg;
 }
 
-/* Each line must be the documented one for an fd of FD_SETSIZE or more;
- * returns how many there are. */
-static int count_fd_limit_lines(const char *err)
+/* Each line must say "echoserver: connection on fd N closed: WHY" for an
+ * fd N of min_fd or more; returns how many there are. */
+static int count_closed_lines(const char *err, int min_fd, const char *why)
 {
     char expected[160];
     int n = 0, fd;
@@ -605,16 +678,17 @@ static int count_fd_limit_lines(const char *err)
         fd = -1;
         sscanf(s, "echoserver: connection on fd %d ", &fd);
         snprintf(expected, sizeof expected,
-                 "echoserver: connection on fd %d closed: fd is FD_SETSIZE "
-                 "or more: select() cannot watch it\n", fd);
-        cr_assert(fd >= FD_SETSIZE &&
-                      strncmp(s, expected, strlen(expected)) == 0,
+                 "echoserver: connection on fd %d closed: %s\n", fd, why);
+        cr_assert(fd >= min_fd && strncmp(s, expected, strlen(expected)) == 0,
                   "unexpected line on the server's stderr: %.200s", s);
     }
     return n;
 }
 
-Test(echoserver, connections_past_fd_setsize)
+/* 1100 clients: those on an fd below FD_SETSIZE get their payload back,
+ * the others are turned away, one line each on stderr. */
+static void connections_past_fd_setsize(const char *program,
+                                        payload_fn *payload)
 {
     enum { N = 1100 };
     struct peer *p = calloc(N, sizeof *p);
@@ -622,7 +696,7 @@ Test(echoserver, connections_past_fd_setsize)
     int low = 0, watchable;
 
     cr_assert(p);
-    server_start();
+    server_start(program);
     /* accept() takes the lowest free fd and the connections stay open, so
      * the first `watchable` of them, in the order they connect, get an fd
      * below FD_SETSIZE; the others are accepted and closed at once. */
@@ -633,7 +707,7 @@ Test(echoserver, connections_past_fd_setsize)
     for (int i = 0; i < N; i++) {
         size_t len = i < watchable ? 1 + rng_next() % 200 : 0;
 
-        peer_socket(&p[i], connect_to(srv.port, 0), random_bytes(len), len);
+        peer_socket(&p[i], connect_to(srv.port, 0), payload(len), len);
     }
     /* The others get end of file and nothing back. Once they all have, the
      * server has accepted every connection, so none that it watches can
@@ -645,19 +719,27 @@ Test(echoserver, connections_past_fd_setsize)
     free(p);
     wait_handlers_gone();
     err = server_stop(SIGTERM);
-    cr_assert_eq(count_fd_limit_lines(err), N - watchable);
+    cr_assert_eq(count_closed_lines(err, FD_SETSIZE,
+                                    "fd is FD_SETSIZE or more: select() "
+                                    "cannot watch it"),
+                 N - watchable);
     free(err);
 }
 
+Test(echoserver, connections_past_fd_setsize)
+{
+    connections_past_fd_setsize(STAGE4, random_bytes);
+}
+
 /* Idle clients, and one whose echo is under way, when the signal comes. */
-static void stop_with_clients(int sig)
+static void stop_with_clients(const char *program, int sig)
 {
     int idle[5], busy;
     unsigned char *payload = random_bytes(MiB);
     char *err;
     ssize_t n;
 
-    server_start();
+    server_start(program);
     for (int i = 0; i < 5; i++)
         idle[i] = connect_to(srv.port, 0);
     busy = connect_to(srv.port, 0);
@@ -675,12 +757,12 @@ static void stop_with_clients(int sig)
 
 Test(echoserver, sigterm_exits_0)
 {
-    stop_with_clients(SIGTERM);
+    stop_with_clients(STAGE4, SIGTERM);
 }
 
 Test(echoserver, sigint_exits_0)
 {
-    stop_with_clients(SIGINT);
+    stop_with_clients(STAGE4, SIGINT);
 }
 
 /* ---- nc and socat ---- */
@@ -742,24 +824,25 @@ static char *which(const char *name)
 }
 
 /* Run a program that copies its stdin to the server and the server's
- * answer to its stdout; what comes out must be what went in. */
-static void round_trip(char *argv[])
+ * answer to its stdout; what comes out must be what went in: "hello\n",
+ * then 256 KiB from payload. */
+static void round_trip(char *argv[], payload_fn *payload)
 {
     static const char hello[] = "hello\n";
     size_t len = sizeof hello - 1 + 256 * 1024;
-    unsigned char *payload = random_bytes(len);
+    unsigned char *bytes = payload(len);
     int in[2], out[2], null = open_null(), status;
     char **env = tool_env();
     struct peer p;
     pid_t pid;
 
-    memcpy(payload, hello, sizeof hello - 1);
+    memcpy(bytes, hello, sizeof hello - 1);
     cr_assert(pipe(in) == 0 && pipe(out) == 0);
     pid = spawn(argv, env, in[0], out[1], null);
     close(in[0]);
     close(out[1]);
     close(null);
-    peer_socket(&p, in[1], payload, len);
+    peer_socket(&p, in[1], bytes, len);
     p.rfd = out[0];
     nonblock(p.rfd);
     pump(&p, 1);
@@ -773,41 +856,51 @@ static void round_trip(char *argv[])
     server_stop_clean();
 }
 
-Test(echoserver, nc_round_trip)
+/* The server starts first: under ECHOSERVER_RUNNER, it calls which() too,
+ * whose answer lasts until the next call. */
+static void nc_round_trip(const char *program, payload_fn *payload)
 {
     char port[16];
-    /* -N: shut the socket down at the end of stdin (netcat-openbsd). */
-    char *argv[] = {which("nc"), "-N", "127.0.0.1", port, NULL};
 
-    server_start();
+    server_start(program);
     snprintf(port, sizeof port, "%d", srv.port);
-    round_trip(argv);
+    /* -N: shut the socket down at the end of stdin (netcat-openbsd). */
+    round_trip((char *[]){which("nc"), "-N", "127.0.0.1", port, NULL},
+               payload);
+}
+
+Test(echoserver, nc_round_trip)
+{
+    nc_round_trip(STAGE4, random_bytes);
+}
+
+static void socat_round_trip(const char *program, payload_fn *payload)
+{
+    char addr[64];
+
+    server_start(program);
+    snprintf(addr, sizeof addr, "TCP:127.0.0.1:%d", srv.port);
+    /* -t: after the end of stdin, wait this long for the server's end
+     * (default 0.5 s); a hang guard here, the server ends it first. */
+    round_trip((char *[]){which("socat"), "-t", "60", "-", addr, NULL},
+               payload);
 }
 
 Test(echoserver, socat_round_trip)
 {
-    char addr[64];
-    /* -t: after the end of stdin, wait this long for the server's end
-     * (default 0.5 s); a hang guard here, the server ends it first. */
-    char *argv[] = {which("socat"), "-t", "60", "-", addr, NULL};
-
-    server_start();
-    snprintf(addr, sizeof addr, "TCP:127.0.0.1:%d", srv.port);
-    round_trip(argv);
+    socat_round_trip(STAGE4, random_bytes);
 }
 
 /* ---- arguments ---- */
 
-/* Run the server with args; it must exit with code, printing nothing on
+/* Run program with args; it must exit with code, printing nothing on
  * stdout. Returns its stderr. */
-static char *run_server(char *const args[], int code)
+static char *run_server(const char *program, char *const args[], int code)
 {
-    char *argv[8] = {(char *)find_server()};
+    char **argv = server_argv(program, args);
     int out = temp_file(), err = temp_file(), null = open_null(), status;
     char *text;
 
-    for (int i = 0; args[i]; i++)
-        argv[i + 1] = args[i];
     status = wait_exit(spawn(argv, environ, null, out, err));
     text = file_text(out);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == code,
@@ -822,7 +915,7 @@ static char *run_server(char *const args[], int code)
     return text;
 }
 
-Test(echoserver, bad_arguments_exit_2)
+static void bad_arguments_exit_2(const char *program)
 {
     static char *const cases[][3] = {
         {"--port", "65536", NULL}, {"--port", "-1", NULL},
@@ -833,7 +926,7 @@ Test(echoserver, bad_arguments_exit_2)
     };
 
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char *err = run_server(cases[i], 2);
+        char *err = run_server(program, cases[i], 2);
 
         cr_assert(strstr(err, "usage: echoserver [--host ADDRESS] "
                               "[--port PORT]\n"),
@@ -842,19 +935,367 @@ Test(echoserver, bad_arguments_exit_2)
     }
 }
 
-Test(echoserver, port_in_use_exits_1)
+Test(echoserver, bad_arguments_exit_2)
+{
+    bad_arguments_exit_2(STAGE4);
+}
+
+static void port_in_use_exits_1(const char *program)
 {
     char port[16], expected[128];
     char *args[] = {"--port", port, NULL};
     char *err;
 
-    server_start();
+    server_start(program);
     snprintf(port, sizeof port, "%d", srv.port);
-    err = run_server(args, 1);
+    err = run_server(program, args, 1);
     snprintf(expected, sizeof expected,
              "echoserver: cannot listen on 127.0.0.1:%d: "
              "Address already in use\n", srv.port);
     cr_assert_str_eq(err, expected);
     free(err);
     server_stop_clean();
+}
+
+Test(echoserver, port_in_use_exits_1)
+{
+    port_in_use_exits_1(STAGE4);
+}
+
+/* ---- stage 5's server: lines ---- */
+
+/* A connected client socket, non-blocking, for the step-by-step tests. */
+static int client(void)
+{
+    int fd = connect_to(srv.port, 0);
+
+    nonblock(fd);
+    return fd;
+}
+
+/* Send all len bytes. Returns 1, or 0 if the server closed the connection
+ * first (EPIPE or ECONNRESET). */
+static int send_all(int fd, const void *buf, size_t len)
+{
+    const unsigned char *p = buf;
+    struct pollfd w = {fd, POLLOUT, 0};
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+
+        if (n < 0 && (errno == EPIPE || errno == ECONNRESET))
+            return 0;
+        if (n < 0 && errno == EAGAIN) {
+            cr_assert(poll(&w, 1, GUARD_MS) == 1, "cannot send for %d ms",
+                      GUARD_MS);
+            continue;
+        }
+        cr_assert(n > 0, "write: %s", strerror(errno));
+        p += n;
+        len -= (size_t)n;
+    }
+    return 1;
+}
+
+/* The next len bytes that come back must be expected. */
+static void recv_expect(int fd, const void *expected, size_t len)
+{
+    unsigned char *buf = malloc(len ? len : 1);
+    struct pollfd r = {fd, POLLIN, 0};
+    size_t got = 0;
+
+    cr_assert(buf);
+    while (got < len) {
+        ssize_t n;
+
+        cr_assert(poll(&r, 1, GUARD_MS) == 1,
+                  "nothing came back for %d ms; got %zu of %zu bytes",
+                  GUARD_MS, got, len);
+        n = read(fd, buf + got, len - got);
+        if (n < 0 && errno == EAGAIN)
+            continue;
+        cr_assert(n > 0, "got %zu of %zu bytes, then %s", got, len,
+                  n == 0 ? "end of file" : strerror(errno));
+        got += (size_t)n;
+    }
+    cr_assert(memcmp(buf, expected, len) == 0,
+              "the %zu bytes that came back differ from those expected",
+              len);
+    free(buf);
+}
+
+/* Nothing more comes back: the server ends the connection, with end of
+ * file, or, if reset_ok, possibly with a reset. */
+static void recv_end(int fd, int reset_ok)
+{
+    struct pollfd r = {fd, POLLIN, 0};
+    unsigned char c;
+    ssize_t n;
+
+    do {
+        cr_assert(poll(&r, 1, GUARD_MS) == 1,
+                  "the server did not end the connection in %d ms",
+                  GUARD_MS);
+        n = read(fd, &c, 1);
+    } while (n < 0 && errno == EAGAIN);
+    if (n < 0 && errno == ECONNRESET && reset_ok)
+        return;
+    cr_assert(n == 0, "expected the end of the connection, got %s",
+              n > 0 ? "a byte more" : strerror(errno));
+}
+
+/* Nothing has come back so far. */
+static void assert_nothing_yet(int fd)
+{
+    unsigned char c;
+    ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT);
+
+    cr_assert(n < 0 && errno == EAGAIN, "expected nothing back, got %s",
+              n > 0 ? "a byte" : n == 0 ? "end of file" : strerror(errno));
+}
+
+/* One line goes round: sent, and the same bytes back. */
+static void echo_line(int fd, const char *line)
+{
+    cr_assert(send_all(fd, line, strlen(line)));
+    recv_expect(fd, line, strlen(line));
+}
+
+/* A line of len printable bytes, then a newline: len + 1 bytes. */
+static unsigned char *one_line(size_t len)
+{
+    unsigned char *p = malloc(len + 1);
+
+    cr_assert(p);
+    for (size_t i = 0; i < len; i++)
+        p[i] = (unsigned char)(' ' + rng_next() % 95);
+    p[len] = '\n';
+    return p;
+}
+
+TestSuite(lineecho, .init = setup, .fini = teardown);
+
+Test(lineecho, hundred_clients_random_lines)
+{
+    struct peer p[100];
+
+    server_start(STAGE5);
+    for (int i = 0; i < 100; i++) {
+        size_t len = i == 0 ? 1 : i == 1 ? 256 * KiB
+                                         : 1 + rng_next() % (256 * KiB);
+        unsigned char *out = random_lines(len);
+
+        if (i == 1) { /* begins with a line of the longest length */
+            memset(out, 'L', LONGEST_LINE);
+            out[LONGEST_LINE] = '\n';
+        }
+        peer_socket(&p[i], connect_to(srv.port, 0), out, len);
+    }
+    pump(p, 100);
+    assert_echoed(p, 100);
+    free_peers(p, 100);
+    wait_handlers_gone();
+    server_stop_clean();
+}
+
+Test(lineecho, a_last_line_without_newline_comes_back_at_eof)
+{
+    static const char *const cases[] = {"x", "first\nsecond", "\n\nlast"};
+    unsigned char *longest = one_line(LONGEST_LINE);
+    int fd;
+
+    server_start(STAGE5);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        fd = client();
+        cr_assert(send_all(fd, cases[i], strlen(cases[i])));
+        shutdown(fd, SHUT_WR);
+        recv_expect(fd, cases[i], strlen(cases[i]));
+        recv_end(fd, 0);
+        close(fd);
+    }
+    fd = client(); /* the longest line, without its newline */
+    cr_assert(send_all(fd, longest, LONGEST_LINE));
+    shutdown(fd, SHUT_WR);
+    recv_expect(fd, longest, LONGEST_LINE);
+    recv_end(fd, 0);
+    close(fd);
+    free(longest);
+    wait_handlers_gone();
+    server_stop_clean();
+}
+
+/* The longest line comes back; a line one byte longer, or far longer,
+ * ends its connection with one line on stderr, and only its connection. */
+Test(lineecho, a_line_too_long_closes_only_its_connection)
+{
+    struct peer p[10];
+    unsigned char *longest = one_line(LONGEST_LINE);
+    unsigned char *too_long = one_line(LONGEST_LINE + 1);
+    unsigned char *huge = one_line(MiB); /* its newline is not sent */
+    char *err;
+    int a, b;
+
+    server_start(STAGE5);
+    for (int i = 0; i < 10; i++) { /* connected before, served after */
+        size_t len = 1 + rng_next() % (256 * KiB);
+
+        peer_socket(&p[i], connect_to(srv.port, 0), random_lines(len), len);
+    }
+    a = client();
+    b = client();
+    echo_line(a, "short\n");
+    cr_assert(send_all(a, longest, LONGEST_LINE + 1));
+    recv_expect(a, longest, LONGEST_LINE + 1);
+    send_all(a, too_long, LONGEST_LINE + 2); /* the server may close first */
+    recv_end(a, 1);
+    send_all(b, huge, MiB);
+    recv_end(b, 1);
+    pump(p, 10);
+    assert_echoed(p, 10);
+    free_peers(p, 10);
+    one_client_echo(random_lines, 256 * KiB);
+    close(a);
+    close(b);
+    free(longest);
+    free(too_long);
+    free(huge);
+    wait_handlers_gone();
+    err = server_stop(SIGTERM);
+    cr_assert_eq(count_closed_lines(err, 3, "line longer than the buffer"),
+                 2, "the server's stderr:\n%s", err);
+    free(err);
+}
+
+/* A line sent in pieces comes back once, whole, after its last piece. To
+ * be sure the server has had a turn with a piece, a whole line goes round
+ * on another client before the next one. */
+Test(lineecho, partial_lines_come_back_whole_once)
+{
+    unsigned char *line = one_line(LONGEST_LINE);
+    size_t piece;
+    int a, b;
+
+    server_start(STAGE5);
+    a = client();
+    b = client();
+    cr_assert(send_all(a, "hel", 3));
+    echo_line(b, "ping\n");
+    assert_nothing_yet(a);
+    cr_assert(send_all(a, "lo wor", 6));
+    echo_line(b, "ping\n");
+    assert_nothing_yet(a);
+    /* one line's end and the next one's start in one piece */
+    cr_assert(send_all(a, "ld\nnext", 7));
+    recv_expect(a, "hello world\n", 12);
+    echo_line(b, "ping\n");
+    assert_nothing_yet(a);
+    cr_assert(send_all(b, "to", 2)); /* two clients' pieces interleaved */
+    cr_assert(send_all(a, " li", 3));
+    cr_assert(send_all(b, "gether\n", 7));
+    recv_expect(b, "together\n", 9);
+    assert_nothing_yet(a);
+    cr_assert(send_all(a, "ne\n", 3));
+    recv_expect(a, "next line\n", 10);
+    for (size_t off = 0; off <= LONGEST_LINE; off += piece) {
+        piece = 1 + rng_next() % 4096; /* the longest line, in pieces */
+        if (piece > LONGEST_LINE + 1 - off)
+            piece = LONGEST_LINE + 1 - off;
+        cr_assert(send_all(a, line + off, piece));
+        if (off + piece > LONGEST_LINE)
+            break;
+        echo_line(b, "ping\n");
+        assert_nothing_yet(a);
+    }
+    recv_expect(a, line, LONGEST_LINE + 1);
+    shutdown(a, SHUT_WR); /* and nothing more came back */
+    shutdown(b, SHUT_WR);
+    recv_end(a, 0);
+    recv_end(b, 0);
+    close(a);
+    close(b);
+    free(line);
+    wait_handlers_gone();
+    server_stop_clean();
+}
+
+Test(lineecho, clients_that_disconnect_mid_line)
+{
+    struct peer p[10];
+    int fds[20];
+
+    server_start(STAGE5);
+    /* Each sends lines and half a line, gets the lines back, and goes:
+     * even ones reset the connection, odd ones close it. */
+    for (int i = 0; i < 20; i++) {
+        size_t len = 2 + rng_next() % (8 * KiB), whole = len - 1;
+        unsigned char *out = random_lines(len);
+
+        out[len - 1] = 'h'; /* the last line is cut short */
+        while (whole > 0 && out[whole - 1] != '\n')
+            whole--;
+        fds[i] = client();
+        cr_assert(send_all(fds[i], out, len));
+        recv_expect(fds[i], out, whole);
+        free(out);
+    }
+    for (int i = 0; i < 20; i++) {
+        struct linger reset = {1, 0};
+
+        if (i % 2 == 0)
+            setsockopt(fds[i], SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        close(fds[i]);
+    }
+    /* These go away while their echo is under way. */
+    for (int i = 0; i < 10; i++) {
+        peer_socket(&p[i], connect_to(srv.port, 0), random_lines(256 * KiB),
+                    256 * KiB);
+        p[i].stop_at = 1 + (size_t)i * 4096;
+    }
+    pump(p, 10);
+    for (int i = 0; i < 10; i++)
+        cr_assert(p[i].got < 256 * KiB, "client %d did not stop early", i);
+    free_peers(p, 10);
+    one_client_echo(random_lines, 256 * KiB);
+    wait_handlers_gone();
+    server_stop_clean(); /* a client that goes away is no error */
+}
+
+Test(lineecho, a_client_that_never_reads)
+{
+    a_client_that_never_reads(STAGE5, random_lines);
+}
+
+Test(lineecho, connections_past_fd_setsize)
+{
+    connections_past_fd_setsize(STAGE5, random_lines);
+}
+
+Test(lineecho, sigterm_exits_0)
+{
+    stop_with_clients(STAGE5, SIGTERM);
+}
+
+Test(lineecho, sigint_exits_0)
+{
+    stop_with_clients(STAGE5, SIGINT);
+}
+
+Test(lineecho, nc_round_trip)
+{
+    nc_round_trip(STAGE5, random_lines);
+}
+
+Test(lineecho, socat_round_trip)
+{
+    socat_round_trip(STAGE5, random_lines);
+}
+
+Test(lineecho, bad_arguments_exit_2)
+{
+    bad_arguments_exit_2(STAGE5);
+}
+
+Test(lineecho, port_in_use_exits_1)
+{
+    port_in_use_exits_1(STAGE5);
 }
