@@ -29,8 +29,8 @@ stage_tests = $(foreach n,$(wordlist 1,$(call stage_num,$1),1 2 3 4 5 6 7 8 9),\
 	$(TESTS_FROM_$n))
 
 # Test binaries: unit tests first, stage by stage, then the cross-stage
-# ones (they run programs, not a runtime: test_echoserver drives stage 4's
-# server over loopback); $(call test_bins,DIR). Built with sanitizers into build/tests, and
+# ones (they run programs, not a runtime: test_echoserver and test_httpd
+# drive the servers of stages 4 and 5 over loopback); $(call test_bins,DIR). Built with sanitizers into build/tests, and
 # without into build/vgtests, for valgrind.
 test_bins = $(foreach s,$(STAGES),$(foreach t,$(call stage_tests,$s),\
 	$1/$s/test_$t)) $1/test_echoserver $1/test_httpd $1/test_output \
