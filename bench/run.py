@@ -521,8 +521,10 @@ def http_servers(out, python, args):
     host = ["--host", "127.0.0.1", "--port", "0"]
     binary = course_binary(out, "stage5-subtasks", "httpd")
     if binary:
+        root = ["--root", os.path.dirname(args.httpd_file)]
         servers.append(Server("stage5", "stage 5 httpd",
-                              [binary] + host + args.httpd_args.split(),
+                              [binary] + host + root +
+                              args.httpd_args.split(),
                               os.path.join(out, "http-stage5"),
                               cwd=os.path.dirname(args.httpd_file)))
     else:
