@@ -590,62 +590,6 @@ static task_status bulk_send_main(task *t)
     TASK_END(t);
 }
 
-static size_t recvs; /* how many recvs bulk_recv_main took */
-
-/* Read into big (size bytes) until end of file, up to 64 KiB at a time. */
-static task_status bulk_recv_main(task *t)
-{
-    actor *a = (actor *)t;
-
-    TASK_BEGIN(t);
-    for (;;) {
-        TASK_YIELD_VALUE(t, io_recv(&a->wait, a->fd, a->big + a->total,
-                                    a->size - a->total < 65536
-                                        ? a->size - a->total
-                                        : 65536,
-                                    -1));
-        if (t->sent.as.i == 0)
-            break;
-        a->total += (size_t)t->sent.as.i;
-        recvs++;
-    }
-    note(a->name, "end of file after %zu bytes", a->total);
-    TASK_END(t);
-}
-
-Test(subtasks, a_send_of_4_mib_arrives_whole_at_another_task)
-{
-    enum { SIZE = 4 << 20 };
-    char *out = malloc(SIZE), *in = malloc(SIZE + 1), want[128];
-    int sv[2];
-    actor *s, *r;
-
-    cr_assert(out && in);
-    for (size_t k = 0; k < SIZE; k++)
-        out[k] = (char)(k * 7 + k / 65536);
-    io_virtual_time();
-    open_socketpair(sv);
-    s = spawn(bulk_send_main, "s");
-    s->fd = sv[0];
-    s->big = out;
-    s->size = SIZE;
-    r = spawn(bulk_recv_main, "r");
-    r->fd = sv[1];
-    r->big = in;
-    r->size = SIZE + 1; /* room for one byte too many */
-    cr_assert_eq(io_run(), 0);
-    snprintf(want, sizeof want, "s:sent %d@0 r:end of file after %d bytes@0 ",
-             SIZE, SIZE);
-    cr_assert_str_eq(trace, want);
-    /* a socket buffer holds far less than 4 MiB: it took many writes */
-    cr_assert_gt(recvs, 1);
-    cr_assert(memcmp(out, in, SIZE) == 0);
-    free(out);
-    free(in);
-    close(sv[0]);
-    close(sv[1]);
-}
-
 Test(subtasks, a_send_nobody_reads_times_out_as_a_whole)
 {
     enum { SIZE = 4 << 20 };
@@ -733,29 +677,6 @@ static void readline_through_socket(const char *chunks, size_t bufsize,
     cr_assert_eq(io_run(), 0);
     close(sv[0]);
     close(sv[1]);
-}
-
-Test(subtasks, readline_gathers_a_line_across_partial_writes)
-{
-    readline_through_socket("hel|lo\nwor|ld\nlast", 16, -1);
-    /* a last line without a newline comes at end of file */
-    cr_assert_str_eq(trace, "r:6 [hello\n]@1000 r:6 [world\n]@2000 "
-                            "r:4 [last]@2000 r:eof@2000 ");
-}
-
-Test(subtasks, a_line_longer_than_the_buffer_is_an_error_not_an_overflow)
-{
-    /* 8 bytes: a line of up to 7 bytes with its newline, and the '\0' */
-    readline_through_socket("abcdef\nabcdefg\nxy\n", 8, -1);
-    cr_assert_str_eq(trace, "r:7 [abcdef\n]@0 "
-                            "r:line longer than the buffer@0 "
-                            "r:1 [\n]@0 r:3 [xy\n]@0 r:eof@0 ");
-}
-
-Test(subtasks, a_readline_buffer_of_one_byte_is_too_small)
-{
-    readline_through_socket("\n", 1, -1);
-    cr_assert_str_eq(trace, "r:line longer than the buffer@0 r:eof@0 ");
 }
 
 Test(subtasks, a_readline_timeout_is_for_the_whole_line)
