@@ -71,10 +71,11 @@ build-tests: $(TB)/test_echoserver $(TB)/test_httpd $(TB)/test_output \
 build-vgtests:
 	@$(MAKE) build-tests TB=build/vgtests SANITIZE=
 
-$(TB)/test_%: tests/test_%.c tests/lesson.c tests/lesson.h
+$(TB)/test_%: tests/test_%.c tests/lesson.c tests/lesson.h \
+		tests/server_proc.c tests/server_proc.h
 	@mkdir -p $(@D)
 	$(CC) $(TEST_CFLAGS) -DCOURSE_ROOT='"$(CURDIR)"' -o $@ $< \
-		tests/lesson.c -lcriterion
+		tests/lesson.c tests/server_proc.c -lcriterion
 
 # The test binaries under valgrind, for memory errors only (not part of
 # make test: it takes minutes, as each test runs in a process of its own).

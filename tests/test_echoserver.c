@@ -36,7 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GUARD_MS 60000 /* a wait with no progress for this long has hung */
+#include "server_proc.h"
 #define MiB (1024 * 1024)
 #define KiB 1024
 
@@ -51,29 +51,6 @@
 extern char **environ;
 
 /* ---- random payloads from a fixed seed ---- */
-
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-    rng_state ^= rng_state >> 12; /* xorshift64* */
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717u;
-}
-
-static unsigned char *random_bytes(size_t n)
-{
-    unsigned char *p = malloc(n ? n : 1);
-
-    cr_assert(p, "no memory for %zu bytes", n);
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t r = rng_next();
-
-        memcpy(p + i, &r, n - i < 8 ? n - i : 8);
-    }
-    return p;
-}
 
 /* n bytes of lines: printable bytes, then a newline. Most lines are short,
  * one in four is up to LONGEST_LINE bytes long; the last may be cut short,
@@ -97,13 +74,6 @@ static unsigned char *random_lines(size_t n)
 }
 
 /* ---- child processes ---- */
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
-}
 
 /* Start argv[0] (a path) with stdin, stdout and stderr on in, out and err,
  * and no other fd of ours. It dies with this process. */
@@ -129,36 +99,6 @@ static pid_t spawn(char *const argv[], char *const envp[], int in, int out,
     _exit(127);
 }
 
-/* Wait for pid to end; kill it after GUARD_MS. Returns its wait status. */
-static int wait_exit(pid_t pid)
-{
-    int status;
-
-    for (long ms = 0; ms < GUARD_MS; ms += 5) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-
-        cr_assert(r >= 0, "waitpid: %s", strerror(errno));
-        if (r == pid)
-            return status;
-        sleep_ms(5);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    cr_assert_fail("process %d did not end within %d ms", (int)pid, GUARD_MS);
-    return status;
-}
-
-/* A file for a child's stderr, already unlinked. */
-static int temp_file(void)
-{
-    char path[] = "/tmp/test_echoserver.XXXXXX";
-    int fd = mkstemp(path);
-
-    cr_assert(fd >= 0, "mkstemp: %s", strerror(errno));
-    unlink(path);
-    return fd;
-}
-
 /* Everything written to fd so far, as a string. */
 static char *file_text(int fd)
 {
@@ -171,14 +111,6 @@ static char *file_text(int fd)
     cr_assert(pread(fd, s, (size_t)st.st_size, 0) == st.st_size);
     s[st.st_size] = '\0';
     return s;
-}
-
-static int open_null(void)
-{
-    int fd = open("/dev/null", O_RDWR);
-
-    cr_assert(fd >= 0, "/dev/null: %s", strerror(errno));
-    return fd;
 }
 
 /* ---- the server ---- */
@@ -200,7 +132,6 @@ static const char *find_server(const char *program)
     return server_path;
 }
 
-static char *which(const char *name);
 
 /* The command line that runs program with args: $ECHOSERVER_RUNNER's
  * words first, if it is set. Valid until the next call. */
@@ -240,20 +171,6 @@ static struct server srv = {-1, -1, -1, 0};
 /* Valgrind suppressions for nc and socat, a temp file; see tool_env(). */
 static char supp_path[] = "/tmp/test_echoserver_supp.XXXXXX";
 
-/* Let this process open more fds than FD_SETSIZE, for 1100 connections. */
-static void raise_fd_limit(void)
-{
-    struct rlimit r;
-
-    cr_assert(getrlimit(RLIMIT_NOFILE, &r) == 0);
-    r.rlim_cur = r.rlim_max;
-    cr_assert(setrlimit(RLIMIT_NOFILE, &r) == 0, "setrlimit: %s",
-              strerror(errno));
-    cr_assert(r.rlim_cur >= 1200,
-              "the fd limit (ulimit -Hn) is %ld; these tests need 1200",
-              (long)r.rlim_cur);
-}
-
 static void setup(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -270,28 +187,6 @@ static void teardown(void)
     }
     if (!strstr(supp_path, "XXXXXX"))
         unlink(supp_path);
-}
-
-/* Read the line "listening on 127.0.0.1:PORT" and return PORT. */
-static int read_port(int fd)
-{
-    char line[128];
-    size_t n = 0;
-    int port = -1, end = -1;
-    struct pollfd p = {fd, POLLIN, 0};
-
-    while (n < sizeof line - 1) {
-        cr_assert(poll(&p, 1, GUARD_MS) == 1, "no line from the server");
-        cr_assert(read(fd, line + n, 1) == 1, "the server's stdout ended");
-        if (line[n++] == '\n')
-            break;
-    }
-    line[n] = '\0';
-    sscanf(line, "listening on 127.0.0.1:%d\n%n", &port, &end);
-    cr_assert(end == (int)n && port > 0 && port < 65536,
-              "first line: expected 'listening on 127.0.0.1:PORT', got '%s'",
-              line);
-    return port;
 }
 
 static void server_start(const char *program)
@@ -386,23 +281,6 @@ static void wait_handlers_gone(void)
 }
 
 /* ---- clients ---- */
-
-static int connect_to(int port, int rcvbuf)
-{
-    struct sockaddr_in a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    cr_assert(fd >= 0, "socket: %s", strerror(errno));
-    if (rcvbuf)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((unsigned short)port);
-    cr_assert(connect(fd, (struct sockaddr *)&a, sizeof a) == 0,
-              "connect to port %d: %s", port, strerror(errno));
-    return fd;
-}
 
 static void nonblock(int fd)
 {
@@ -801,26 +679,6 @@ static char **tool_env(void)
             env[j++] = environ[i];
     env[j] = supp_opt;
     return env;
-}
-
-/* The path of a program in $PATH. */
-static char *which(const char *name)
-{
-    static char found[4096];
-    char *path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
-
-    cr_assert(path);
-    for (char *dir = strtok(path, ":"); dir; dir = strtok(NULL, ":")) {
-        snprintf(found, sizeof found, "%s/%s", dir, name);
-        if (access(found, X_OK) == 0) {
-            free(path);
-            return found;
-        }
-    }
-    free(path);
-    cr_assert_fail("%s is not installed (tests/install-deps installs it)",
-                   name);
-    return NULL;
 }
 
 /* Run a program that copies its stdin to the server and the server's

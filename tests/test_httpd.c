@@ -39,44 +39,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define GUARD_MS 60000 /* a wait with no progress for this long has hung */
+#include "server_proc.h"
 #define KiB 1024
 
 extern char **environ;
 
 /* ---- random bytes from a fixed seed ---- */
 
-static uint64_t rng_state;
-
-static uint64_t rng_next(void)
-{
-    rng_state ^= rng_state >> 12; /* xorshift64* */
-    rng_state ^= rng_state << 25;
-    rng_state ^= rng_state >> 27;
-    return rng_state * 2685821657736338717u;
-}
-
-static unsigned char *random_bytes(size_t n)
-{
-    unsigned char *p = malloc(n ? n : 1);
-
-    cr_assert(p, "no memory for %zu bytes", n);
-    for (size_t i = 0; i < n; i += 8) {
-        uint64_t r = rng_next();
-
-        memcpy(p + i, &r, n - i < 8 ? n - i : 8);
-    }
-    return p;
-}
-
 /* ---- child processes ---- */
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-
-    nanosleep(&ts, NULL);
-}
 
 /* The highest fd this process has open. */
 static int max_open_fd(void)
@@ -115,36 +85,6 @@ static pid_t spawn(char *const argv[], int in, int out, int err)
     _exit(127);
 }
 
-/* Wait for pid to end; kill it after GUARD_MS. Returns its wait status. */
-static int wait_exit(pid_t pid)
-{
-    int status;
-
-    for (long ms = 0; ms < GUARD_MS; ms += 5) {
-        pid_t r = waitpid(pid, &status, WNOHANG);
-
-        cr_assert(r >= 0, "waitpid: %s", strerror(errno));
-        if (r == pid)
-            return status;
-        sleep_ms(5);
-    }
-    kill(pid, SIGKILL);
-    waitpid(pid, &status, 0);
-    cr_assert_fail("process %d did not end within %d ms", (int)pid, GUARD_MS);
-    return status;
-}
-
-/* A file for a child's output, already unlinked. */
-static int temp_file(void)
-{
-    char path[] = "/tmp/test_httpd_out.XXXXXX";
-    int fd = mkstemp(path);
-
-    cr_assert(fd >= 0, "mkstemp: %s", strerror(errno));
-    unlink(path);
-    return fd;
-}
-
 /* Everything written to fd so far, as a string; *len gets its length. */
 static char *file_bytes(int fd, size_t *len)
 {
@@ -164,34 +104,6 @@ static char *file_bytes(int fd, size_t *len)
 static char *file_text(int fd)
 {
     return file_bytes(fd, NULL);
-}
-
-static int open_null(void)
-{
-    int fd = open("/dev/null", O_RDWR);
-
-    cr_assert(fd >= 0, "/dev/null: %s", strerror(errno));
-    return fd;
-}
-
-/* The path of a program in $PATH. */
-static char *which(const char *name)
-{
-    static char found[4096];
-    char *path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
-
-    cr_assert(path);
-    for (char *dir = strtok(path, ":"); dir; dir = strtok(NULL, ":")) {
-        snprintf(found, sizeof found, "%s/%s", dir, name);
-        if (access(found, X_OK) == 0) {
-            free(path);
-            return found;
-        }
-    }
-    free(path);
-    cr_assert_fail("%s is not installed (tests/install-deps installs it)",
-                   name);
-    return NULL;
 }
 
 /* ---- the files served ---- */
@@ -358,20 +270,6 @@ struct server {
 /* The server of the current test; teardown kills it if the test failed. */
 static struct server srv = {-1, -1, -1, 0};
 
-/* Let this process open more fds than FD_SETSIZE, for 1100 connections. */
-static void raise_fd_limit(void)
-{
-    struct rlimit r;
-
-    cr_assert(getrlimit(RLIMIT_NOFILE, &r) == 0);
-    r.rlim_cur = r.rlim_max;
-    cr_assert(setrlimit(RLIMIT_NOFILE, &r) == 0, "setrlimit: %s",
-              strerror(errno));
-    cr_assert(r.rlim_cur >= 1200,
-              "the fd limit (ulimit -Hn) is %ld; these tests need 1200",
-              (long)r.rlim_cur);
-}
-
 static void setup(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -388,28 +286,6 @@ static void teardown(void)
         srv.pid = -1;
     }
     remove_files();
-}
-
-/* Read the line "listening on 127.0.0.1:PORT" and return PORT. */
-static int read_port(int fd)
-{
-    char line[128];
-    size_t n = 0;
-    int port = -1, end = -1;
-    struct pollfd p = {fd, POLLIN, 0};
-
-    while (n < sizeof line - 1) {
-        cr_assert(poll(&p, 1, GUARD_MS) == 1, "no line from the server");
-        cr_assert(read(fd, line + n, 1) == 1, "the server's stdout ended");
-        if (line[n++] == '\n')
-            break;
-    }
-    line[n] = '\0';
-    sscanf(line, "listening on 127.0.0.1:%d\n%n", &port, &end);
-    cr_assert(end == (int)n && port > 0 && port < 65536,
-              "first line: expected 'listening on 127.0.0.1:PORT', got '%s'",
-              line);
-    return port;
 }
 
 /* Start the server on a free port, serving root, with this timeout. */
@@ -625,23 +501,6 @@ static void assert_served(const char *path, const void *data, size_t len,
 }
 
 /* ---- plain sockets ---- */
-
-static int connect_to(int port, int rcvbuf)
-{
-    struct sockaddr_in a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-    cr_assert(fd >= 0, "socket: %s", strerror(errno));
-    if (rcvbuf)
-        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons((unsigned short)port);
-    cr_assert(connect(fd, (struct sockaddr *)&a, sizeof a) == 0,
-              "connect to port %d: %s", port, strerror(errno));
-    return fd;
-}
 
 static void send_all(int fd, const void *buf, size_t len)
 {

@@ -1,0 +1,27 @@
+/*
+ * server_proc: what the tests of the servers share: seeded random bytes,
+ * child processes, and sockets to talk to a server over loopback.
+ * Every wait has a hang guard, GUARD_MS without any progress.
+ */
+#ifndef SERVER_PROC_H
+#define SERVER_PROC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define GUARD_MS 60000 /* a wait with no progress for this long has hung */
+
+extern uint64_t rng_state; /* seed it in each test's setup */
+uint64_t rng_next(void);
+unsigned char *random_bytes(size_t n);
+void sleep_ms(long ms);
+int wait_exit(pid_t pid);
+int temp_file(void);
+int open_null(void);
+void raise_fd_limit(void);
+int read_port(int fd);
+int connect_to(int port, int rcvbuf);
+char *which(const char *name);
+
+#endif
