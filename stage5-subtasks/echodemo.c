@@ -1,4 +1,4 @@
-/* echodemo: the echo server of echoserver.c and three clients, all tasks of
+/* echodemo: the line echo server of lineecho.c and three clients, all tasks of
  * one I/O loop, talking over loopback.
  *
  * The clients are connected at the same time, and the server serves them
@@ -7,8 +7,8 @@
  * print in a different order from run to run. Instead the clients take
  * turns, one line each: a turn is an item passed round a ring of queues,
  * and a client sends, reads and prints only while it holds the turn. */
-#define ECHOSERVER_TASKS_ONLY /* client_handler and serve(), no main */
-#include "echoserver.c"
+#define LINEECHO_TASKS_ONLY /* client_handler and serve(), no main */
+#include "lineecho.c"
 
 #include <signal.h>
 #include <string.h>

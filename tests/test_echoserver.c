@@ -2,10 +2,10 @@
  * test_echoserver: the echo servers over real sockets, driven from outside
  * the runtime by plain clients: non-blocking sockets and poll().
  *
- * Suite echoserver tests stage 4's server, which echoes bytes; suite
- * lineecho tests stage 5's, which echoes lines. A server is
- * $COURSE_BIN/STAGE/echoserver, else $COURSE_ROOT/STAGE/echoserver, else
- * ./STAGE/echoserver (the tests run from the repository root).
+ * Suite echoserver tests stage 4's echoserver, which echoes bytes; suite
+ * lineecho tests stage 5's lineecho, which echoes lines. A server is
+ * $COURSE_BIN/STAGE/NAME, else $COURSE_ROOT/STAGE/NAME, else ./STAGE/NAME
+ * (the tests run from the repository root).
  *
  * Nothing here measures time. Every wait has a hang guard, GUARD_MS
  * without any progress, far above what a loaded machine or valgrind needs.
@@ -42,7 +42,7 @@
 
 /* The servers, from $COURSE_BIN or $COURSE_ROOT. */
 #define STAGE4 "stage4-io/echoserver"
-#define STAGE5 "stage5-subtasks/echoserver"
+#define STAGE5 "stage5-subtasks/lineecho"
 
 /* The longest line stage 5's server echoes, not counting its newline: its
  * buffer is 65536 bytes, and io_readline needs one for the '\0'. */
@@ -545,18 +545,30 @@ static void count_low_fd(int fd, const char *link, void *arg)
         ++*(int *)arg;
 }
 
-/* Each line must say "echoserver: connection on fd N closed: WHY" for an
- * fd N of min_fd or more; returns how many there are. */
-static int count_closed_lines(const char *err, int min_fd, const char *why)
+/* The name a server gives itself in its messages: "stage4-io/echoserver"
+ * -> "echoserver". */
+static const char *name_of(const char *program)
 {
-    char expected[160];
+    const char *slash = strrchr(program, '/');
+
+    return slash ? slash + 1 : program;
+}
+
+/* Each line must say "NAME: connection on fd N closed: WHY" for an fd N of
+ * min_fd or more; returns how many there are. */
+static int count_closed_lines(const char *program, const char *err,
+                              int min_fd, const char *why)
+{
+    const char *name = name_of(program);
+    char format[64], expected[160];
     int n = 0, fd;
 
+    snprintf(format, sizeof format, "%s: connection on fd %%d ", name);
     for (const char *s = err; *s; s += strlen(expected), n++) {
         fd = -1;
-        sscanf(s, "echoserver: connection on fd %d ", &fd);
+        sscanf(s, format, &fd);
         snprintf(expected, sizeof expected,
-                 "echoserver: connection on fd %d closed: %s\n", fd, why);
+                 "%s: connection on fd %d closed: %s\n", name, fd, why);
         cr_assert(fd >= min_fd && strncmp(s, expected, strlen(expected)) == 0,
                   "unexpected line on the server's stderr: %.200s", s);
     }
@@ -597,7 +609,7 @@ static void connections_past_fd_setsize(const char *program,
     free(p);
     wait_handlers_gone();
     err = server_stop(SIGTERM);
-    cr_assert_eq(count_closed_lines(err, FD_SETSIZE,
+    cr_assert_eq(count_closed_lines(program, err, FD_SETSIZE,
                                     "fd is FD_SETSIZE or more: select() "
                                     "cannot watch it"),
                  N - watchable);
@@ -783,11 +795,14 @@ static void bad_arguments_exit_2(const char *program)
         {"--verbose", NULL, NULL}, {"8080", NULL, NULL},
     };
 
+    char usage[96];
+
+    snprintf(usage, sizeof usage, "usage: %s [--host ADDRESS] [--port PORT]\n",
+             name_of(program));
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *err = run_server(program, cases[i], 2);
 
-        cr_assert(strstr(err, "usage: echoserver [--host ADDRESS] "
-                              "[--port PORT]\n"),
+        cr_assert(strstr(err, usage),
                   "case %zu: no usage on stderr:\n%s", i, err);
         free(err);
     }
@@ -808,8 +823,8 @@ static void port_in_use_exits_1(const char *program)
     snprintf(port, sizeof port, "%d", srv.port);
     err = run_server(program, args, 1);
     snprintf(expected, sizeof expected,
-             "echoserver: cannot listen on 127.0.0.1:%d: "
-             "Address already in use\n", srv.port);
+             "%s: cannot listen on 127.0.0.1:%d: Address already in use\n",
+             name_of(program), srv.port);
     cr_assert_str_eq(err, expected);
     free(err);
     server_stop_clean();
@@ -1019,7 +1034,8 @@ Test(lineecho, a_line_too_long_closes_only_its_connection)
     free(huge);
     wait_handlers_gone();
     err = server_stop(SIGTERM);
-    cr_assert_eq(count_closed_lines(err, 3, "line longer than the buffer"),
+    cr_assert_eq(count_closed_lines(STAGE5, err, 3,
+                                    "line longer than the buffer"),
                  2, "the server's stderr:\n%s", err);
     free(err);
 }

@@ -1,4 +1,4 @@
-/* prodcons: the seed's producer and consumer, with a queue and sleeps. */
+/* prodqueue: the seed's producer and consumer, with a queue and sleeps. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +71,7 @@ static task_status producer_main(task *t)
 }
 
 static const char usage[] =
-    "usage: prodcons [-n ITEMS] [--virtual-time]\n"
+    "usage: prodqueue [-n ITEMS] [--virtual-time]\n"
     "  -n ITEMS        how many items the producer puts, "
     "0 to 1000000 (default 5)\n"
     "  --virtual-time  do not wait: jump the clock to the "
@@ -98,7 +98,7 @@ int main(int argc, char **argv)
     if (queue_init(&buffer, 0) < 0 ||
         !(prod = io_spawn(producer_main, sizeof *prod)) ||
         !(cons = io_spawn(consumer_main, sizeof *cons))) {
-        fprintf(stderr, "prodcons: no memory\n");
+        fprintf(stderr, "prodqueue: no memory\n");
         return 1;
     }
     prod->name = "Producer";

@@ -1,10 +1,10 @@
-/* echoserver: the seed's listener and client_handler. Every line a client
+/* lineecho: the seed's listener and client_handler. Every line a client
  * sends comes back to it as soon as it ends, for any number of clients at
  * once, in one thread.
  *
  * The listener is server.c's. echodemo.c includes this file with
- * ECHOSERVER_TASKS_ONLY defined, to run the same handler; everything after
- * that #ifndef is echoserver's own. */
+ * LINEECHO_TASKS_ONLY defined, to run the same handler; everything after
+ * that #ifndef is lineecho's own. */
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
 #include <stdio.h>
@@ -33,7 +33,7 @@ static void end_connection(client_handler *c)
     if (!e || e == &task_exit)
         return;
     if (e->code != IO_ERROR_OS + ECONNRESET && e->code != IO_ERROR_OS + EPIPE)
-        fprintf(stderr, "echoserver: connection on fd %d closed: %s\n", c->fd,
+        fprintf(stderr, "lineecho: connection on fd %d closed: %s\n", c->fd,
                 e->message);
     c->task.error = NULL;
 }
@@ -62,7 +62,7 @@ static void serve(int fd)
     client_handler *c = io_spawn(client_handler_main, sizeof *c);
 
     if (!c) {
-        fprintf(stderr, "echoserver: connection on fd %d closed: no memory\n",
+        fprintf(stderr, "lineecho: connection on fd %d closed: no memory\n",
                 fd);
         close(fd);
         return;
@@ -70,10 +70,10 @@ static void serve(int fd)
     c->fd = fd;
 }
 
-#ifndef ECHOSERVER_TASKS_ONLY
+#ifndef LINEECHO_TASKS_ONLY
 
 static const char usage[] =
-    "usage: echoserver [--host ADDRESS] [--port PORT]\n"
+    "usage: lineecho [--host ADDRESS] [--port PORT]\n"
     "  --host ADDRESS  the IPv4 address to listen on "
     "(default 127.0.0.1)\n"
     "  --port PORT     the TCP port, 0 to 65535; 0 takes any free "
@@ -87,7 +87,7 @@ int main(int argc, char **argv)
 {
     server s;
 
-    server_init(&s, "echoserver", usage, serve);
+    server_init(&s, "lineecho", usage, serve);
     for (int i = 1; i < argc; i++)
         if (!server_option(&s, argc, argv, &i))
             args_usage(usage);
