@@ -287,8 +287,8 @@ static void step(task *t)
             pool_add(&ready, t);
         return;
     }
-    if (s == TASK_FAILED)
-        fprintf(stderr, "task failed: %s\n", t->error->message);
+    if (s != TASK_DONE)
+        fprintf(stderr, "task failed: %s\n", task_error_of(t, s)->message);
     release(t);
 }
 
@@ -296,13 +296,16 @@ static void step(task *t)
 static void close_all(void)
 {
     task *t;
+    task_status s;
 
     pool_init(&ready);
     while (all) {
         t = (task *)all->frame;
         unpark(t);
-        if (task_close(t) == TASK_FAILED)
-            fprintf(stderr, "task failed on close: %s\n", t->error->message);
+        s = task_close(t);
+        if (s != TASK_DONE)
+            fprintf(stderr, "task failed on close: %s\n",
+                    task_error_of(t, s)->message);
         release(t);
     }
 }

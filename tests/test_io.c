@@ -87,10 +87,13 @@ static void open_pipe(int fds[2])
     cr_assert_eq(pipe(fds), 0);
 }
 
-/* What a caught error says in a trace: its message, or "ok". */
+/* What a caught error, or in a cleanup the error in flight, says in a
+ * trace: its message, or "ok". */
 static const char *what(task *t)
 {
-    return t->error ? t->error->message : "ok";
+    if (t->error)
+        return t->error->message;
+    return t->raised ? t->raised->message : "ok";
 }
 
 /* ---- timeouts ---- */

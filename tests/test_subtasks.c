@@ -40,10 +40,13 @@ static void note(const char *name, const char *fmt, ...)
              (io_now() + 500000) / 1000000);
 }
 
-/* What a caught error says in a trace: its message, or "ok". */
+/* What a caught error, or in a cleanup the error in flight, says in a
+ * trace: its message, or "ok". */
 static const char *what(task *t)
 {
-    return t->error ? t->error->message : "ok";
+    if (t->error)
+        return t->error->message;
+    return t->raised ? t->raised->message : "ok";
 }
 
 /* A test task, parent or child: its frame. */
