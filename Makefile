@@ -104,13 +104,21 @@ test:
 	@echo "make test: step 7: tests"
 	@$(SAN_ENV) COURSE_BIN=$(B)/asan tests/run-tests $(call test_bins,$(TB))
 
-# One Doxygen run per stage (the stages share names), then the course's.
+# One Doxygen run per stage (the stages share names), then the course's;
+# then one sidebar and one search for all of them (docs/site.py).
+DOCS = build/docs
 docs:
-	@mkdir -p build/docs/html
+	@rm -rf $(DOCS)/html && mkdir -p $(DOCS)/html
+	@sed 's#@UP@#../#g' docs/header.html >$(DOCS)/header-stage.html
+	@sed 's#@UP@##g' docs/header.html >$(DOCS)/header-course.html
 	@$(call each,DOC_TITLE=$$s DOC_INPUT=$$s DOC_MAIN=$$s/README.md \
-		DOC_HTML=html/$$s doxygen docs/Doxyfile)
+		DOC_HTML=html/$$s DOC_HEADER=$(DOCS)/header-stage.html \
+		doxygen docs/Doxyfile)
 	@DOC_TITLE='The course' DOC_INPUT='docs/mainpage.md docs/performance.md' \
-		DOC_MAIN=docs/mainpage.md DOC_HTML=html doxygen docs/Doxyfile
+		DOC_MAIN=docs/mainpage.md DOC_HTML=html \
+		DOC_HEADER=$(DOCS)/header-course.html doxygen docs/Doxyfile
+	@cp docs/site.js docs/site.css $(DOCS)/html/
+	@python3 docs/site.py index $(DOCS)/html
 	@echo "docs: open build/docs/html/index.html"
 
 # make diff FROM=1 TO=2: what stage 2 adds to stage 1, sources and lessons.
