@@ -104,20 +104,23 @@ test:
 	@echo "make test: step 7: tests"
 	@$(SAN_ENV) COURSE_BIN=$(B)/asan tests/run-tests $(call test_bins,$(TB))
 
-# One Doxygen run per stage (the stages share names), then the course's;
-# then one sidebar and one search for all of them (docs/site.py).
+# One Doxygen run per stage (the stages share names), then the course's,
+# with a diff page per stage (docs/diffpage.py); then one sidebar and one
+# search for all of them (docs/site.py).
 DOCS = build/docs
 docs:
-	@rm -rf $(DOCS)/html && mkdir -p $(DOCS)/html
+	@rm -rf $(DOCS)/html $(DOCS)/pages && mkdir -p $(DOCS)/html
+	@python3 docs/diffpage.py $(DOCS)/pages
 	@sed 's#@UP@#../#g' docs/header.html >$(DOCS)/header-stage.html
 	@sed 's#@UP@##g' docs/header.html >$(DOCS)/header-course.html
 	@$(call each,DOC_TITLE=$$s DOC_INPUT=$$s DOC_MAIN=$$s/README.md \
 		DOC_HTML=html/$$s DOC_HEADER=$(DOCS)/header-stage.html \
 		doxygen docs/Doxyfile)
-	@DOC_TITLE='The course' DOC_INPUT='docs/mainpage.md docs/performance.md' \
+	@DOC_TITLE='The course' \
+		DOC_INPUT='docs/mainpage.md docs/performance.md $(DOCS)/pages' \
 		DOC_MAIN=docs/mainpage.md DOC_HTML=html \
 		DOC_HEADER=$(DOCS)/header-course.html doxygen docs/Doxyfile
-	@cp docs/site.js docs/site.css $(DOCS)/html/
+	@cp docs/site.js docs/site.css $(DOCS)/pages/pygments.css $(DOCS)/html/
 	@python3 docs/site.py index $(DOCS)/html
 	@echo "docs: open build/docs/html/index.html"
 

@@ -122,6 +122,11 @@ def index(html_dir):
                  "sections": [{"title": t, "url": u}
                               for lv, t, u, x in secs if lv == 1],
                  "diff": None, "extra": []}
+        diff = "diff-%s.html" % s
+        if os.path.exists(os.path.join(html_dir, diff)):
+            title = page_title(parse(os.path.join(html_dir, diff)))
+            entry["diff"] = {"title": title.split(": ", 1)[-1].capitalize(),
+                             "url": diff}
         for lv, t, u, x in secs:
             search.append([t, "lesson", s, u, x])
         entry["api"], names = stage_api(html_dir, s)
