@@ -8,6 +8,7 @@
 
   var root = "";
   var here = "";
+  var stageTitles = {};
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
@@ -115,6 +116,8 @@
     return b;
   }
 
+  function box() { return document.getElementById("course-search"); }
+
   // Search: loaded on first use, then every entry whose name or text holds
   // every word of the query; names first.
   var loading = false;
@@ -129,7 +132,12 @@
       if (!loading) {
         loading = true;
         var s = el("script", { src: root + "search-data.js" });
-        s.onload = function () { search(query, results, tree); };
+        s.onload = function () { search(box().value, results, tree); };
+        s.onerror = function () {
+          loading = false;
+          results.textContent = "The search index could not be loaded.";
+          console.error("can not load " + s.src);
+        };
         document.head.appendChild(s);
       }
       return;
@@ -141,10 +149,11 @@
       var inName = words.every(function (w) { return name.indexOf(w) >= 0; });
       var inText = words.every(function (w) { return text.indexOf(w) >= 0; });
       if (!inName && !inText) return;
-      var rank = name === words.join(" ") ? 0 : inName ? 1 : 2;
+      var rank = name === words.join(" ") ? 2e9 : inName ? 1e9 :
+        text.split(words[0]).length;
       found.push([rank, e]);
     });
-    found.sort(function (a, b) { return a[0] - b[0]; });
+    found.sort(function (a, b) { return b[0] - a[0]; });
     results.textContent = "";
     results.appendChild(el("p", { "class": "count" },
       found.length + (found.length === 1 ? " result" : " results")));
@@ -153,7 +162,13 @@
       var e = f[1];
       var li = el("li", { "data-stage": e[2] });
       li.appendChild(link({ title: e[0], url: e[3] }));
-      li.appendChild(el("span", { "class": "where" }, e[1] + ", " + e[2]));
+      li.appendChild(el("span", { "class": "where" },
+        e[1] + ", " + (stageTitles[e[2]] || e[2])));
+      var at = e[4].toLowerCase().indexOf(words[0]);
+      if (at >= 0) {
+        li.appendChild(el("span", { "class": "excerpt" }, (at > 40 ? "\u2026" : "") +
+          e[4].slice(Math.max(0, at - 40), at + 80) + "\u2026"));
+      }
       ul.appendChild(li);
     });
     results.appendChild(ul);
@@ -164,6 +179,7 @@
     root = document.body.getAttribute("data-course-root") || "";
     if (!nav) return;
     here = pagePath();
+    nav.stages.forEach(function (s) { stageTitles[s.dir] = s.title; });
     var current = stageOfPage(nav);
     document.body.insertBefore(bar(nav, current), document.body.firstChild);
     document.body.insertBefore(sidebar(nav, current), document.body.firstChild);

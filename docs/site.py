@@ -113,7 +113,7 @@ def index(html_dir):
            "stages": [], "extra": []}
     search = []
     for lv, t, u, x in sections(course, "index.html"):
-        search.append([t, "the course", "the course", u, x])
+        search.append([t, "page", "the course", u, x])
     for s in stages:
         url = s + "/index.html"
         lesson = parse(os.path.join(html_dir, url))
@@ -137,7 +137,7 @@ def index(html_dir):
     nav["extra"].append({"title": page_title(perf),
                          "url": "performance.html"})
     for lv, t, u, x in sections(perf, "performance.html"):
-        search.append([t, "performance", "the course", u, x])
+        search.append([t, "Performance", "the course", u, x])
     write_js(os.path.join(html_dir, "nav.js"), "COURSE_NAV", nav)
     write_js(os.path.join(html_dir, "search-data.js"), "COURSE_SEARCH",
              search)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tests/check_html.py [--check NAME]... HTML_DIR ROOT: read every page of the
+"""tests/check_html.py HTML_DIR ROOT [--check NAME]...: read every page of the
 generated site in HTML_DIR and print what a reader would see broken; exit 1
 if anything is. ROOT is the repository, where the lessons' sources are.
 
@@ -166,9 +166,10 @@ CHECKS = {
 
 def main(argv):
     names = []
-    while len(argv) > 1 and argv[0] == "--check":
-        names.append(argv[1])
-        argv = argv[2:]
+    while "--check" in argv[:-1]:
+        i = argv.index("--check")
+        names.append(argv[i + 1])
+        del argv[i:i + 2]
     if len(argv) != 2 or any(n not in CHECKS for n in names):
         sys.stderr.write(__doc__)
         return 2
