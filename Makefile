@@ -43,19 +43,38 @@ each = for s in $(STAGES); do $1 || exit 1; done
 all:
 	@$(call each,$(MAKE) -C $$s)
 
+# make run: each stage's own programs under a header naming its lesson;
+# make run STAGE=N: stage N's only.
+RUN_STAGES = $(if $(STAGE),$(wildcard stage$(STAGE)-*),$(STAGES))
 run:
-	@$(call each,echo "==== $$s ===="; $(MAKE) -s -C $$s run)
+	@if [ -z "$(RUN_STAGES)" ]; then \
+		echo "make run: STAGE must be a stage number, as in make run STAGE=1"; \
+		echo "stages: $(STAGES)"; exit 2; fi
+	@for s in $(RUN_STAGES); do \
+		echo "==== $$(sed -n '1s/^# //p' $$s/README.md) ($$s) ===="; \
+		$(MAKE) -s -C $$s run || exit 1; \
+	done
 
-# Every stage built into build/<variant>/<stage>.
+# Every stage built into build/<variant>/<stage>, with the programs of
+# earlier stages that its runtime still runs (tests/carried) beside its own.
+# $(call carry,VARIANT,MAKE ARGUMENTS)
+carry = tests/carried | \
+	awk '{ c[$$1] = c[$$1] " " $$2 "/" $$3 } END { for (s in c) print s, c[s] }' | \
+	while read s list; do $(MAKE) -C $$s -f Makefile -f ../tests/carry.mk \
+		carried CARRY="$$list" OUT=$(B)/$1/$$s $2 || exit 1; done
 build-gcc:
 	@$(call each,$(MAKE) -C $$s OUT=$(B)/gcc/$$s CC=gcc)
+	@$(call carry,gcc,CC=gcc)
 build-clang:
 	@$(call each,$(MAKE) -C $$s OUT=$(B)/clang/$$s CC=clang)
+	@$(call carry,clang,CC=clang)
 
-# The demos, built with sanitizers; then the gcc build under valgrind.
+# The demos, built with sanitizers, and the carried programs (test_output
+# runs them); then the gcc build under valgrind.
 run-asan:
 	@$(call each,$(SAN_ENV) $(MAKE) -C $$s run OUT=$(B)/asan/$$s \
 		CFLAGS='$(CFLAGS) $(SANITIZE)')
+	@$(call carry,asan,CFLAGS='$(CFLAGS) $(SANITIZE)')
 run-valgrind: build-gcc
 	@$(call each,$(MAKE) -C $$s run OUT=$(B)/gcc/$$s CC=gcc \
 		RUNNER='$(VALGRIND)')
@@ -113,12 +132,10 @@ docs:
 		DOC_MAIN=docs/mainpage.md DOC_HTML=html doxygen docs/Doxyfile
 	@echo "docs: open build/docs/html/index.html"
 
-# make diff FROM=1 TO=2: what stage 2 adds to stage 1, sources and lessons.
-# Programs built in place (a file X beside its X.c) are left out.
+# make diff FROM=1 TO=2: the code that stage 2's concept adds or changes
+# (tests/stage-diff says what it shows); LESSONS=1 adds the lessons.
 FROM_DIR = $(wildcard stage$(FROM)-*)
 TO_DIR = $(wildcard stage$(TO)-*)
-BINARIES = $(sort $(notdir $(wildcard $(basename \
-	$(wildcard $(FROM_DIR)/*.c $(TO_DIR)/*.c)))))
 
 diff:
 	@if [ -z "$(FROM)" ] || [ -z "$(TO)" ] || [ ! -d "$(FROM_DIR)" ] || \
@@ -127,8 +144,7 @@ diff:
 		echo "stages: $(STAGES)"; \
 		exit 2; \
 	fi
-	@diff -ru -x '*.o' $(addprefix -x ,$(BINARIES)) $(FROM_DIR) $(TO_DIR); \
-	[ $$? -le 1 ]
+	@tests/stage-diff $(FROM_DIR) $(TO_DIR) $(if $(LESSONS),lessons)
 
 bench:
 	@if [ -f bench/Makefile ]; then $(MAKE) -C bench; \

@@ -68,7 +68,8 @@ int course_stages(const char *root, char ***stages)
         (*stages)[n++] = xstrndup(s, strlen(s));
     }
     closedir(d);
-    qsort(*stages, n, sizeof **stages, by_name);
+    if (n > 1)
+        qsort(*stages, n, sizeof **stages, by_name);
     return n;
 }
 
