@@ -124,6 +124,12 @@ static int parse_marker(const char *s, size_t n, int line, struct marker *m)
     } else if (strncmp(s, "quote:", 6) == 0) {
         m->kind = MARK_QUOTE;
         s += 6, n -= 6;
+    } else if (strncmp(s, "diff:", 5) == 0) {
+        m->kind = MARK_DIFF;
+        s += 5, n -= 5;
+    } else if (n == 4 && strncmp(s, "diff", 4) == 0) {
+        m->kind = MARK_DIFF;
+        s += 4, n -= 4;
     } else if (n == 6 && strncmp(s, "sketch", 6) == 0) {
         m->kind = MARK_SKETCH;
     } else {
