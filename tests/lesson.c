@@ -80,20 +80,28 @@ void course_stages_free(char **stages, int n)
     free(stages);
 }
 
-char *read_file(const char *path)
+char *read_stream(FILE *f)
 {
-    FILE *f = fopen(path, "rb");
     char *s = NULL;
     size_t len = 0, got;
 
-    if (!f)
-        return NULL;
     do {
         s = xrealloc(s, len + 4096 + 1);
         got = fread(s + len, 1, 4096, f);
         len += got;
     } while (got > 0);
     s[len] = '\0';
+    return s;
+}
+
+char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *s;
+
+    if (!f)
+        return NULL;
+    s = read_stream(f);
     fclose(f);
     return s;
 }

@@ -2,6 +2,8 @@
 #ifndef LESSON_H
 #define LESSON_H
 
+#include <stdio.h>
+
 /* A marker: an HTML comment on its own line right before a fenced block. */
 enum marker_kind {
     MARK_OUTPUT,  /* <!-- output: CMD -->: the program's output, checked */
@@ -45,5 +47,8 @@ void lesson_free(struct lesson *l);
 
 /* Read a whole file into a string; NULL if it can not be read. */
 char *read_file(const char *path);
+
+/* Read what is left of a stream into a string. */
+char *read_stream(FILE *f);
 
 #endif

@@ -214,9 +214,8 @@ static int lines_of(char *s, char ***lines)
 static char *diff_output(const struct quote_case *c)
 {
     const char *root = course_root();
-    char **stages, cmd[8192], *out = NULL;
+    char **stages, cmd[8192], *out;
     int n = course_stages(root, &stages), i = 0;
-    size_t len = 0, got;
     FILE *p;
 
     while (i < n && strcmp(stages[i], c->stage) != 0)
@@ -232,12 +231,7 @@ static char *diff_output(const struct quote_case *c)
     course_stages_free(stages, n);
     if (!cmd[0] || !(p = popen(cmd, "r")))
         return NULL;
-    do {
-        out = realloc(out, len + 4096 + 1);
-        got = fread(out + len, 1, 4096, p);
-        len += got;
-    } while (got > 0);
-    out[len] = '\0';
+    out = read_stream(p);
     pclose(p);
     return out;
 }
