@@ -69,15 +69,23 @@ build-clang:
 	@$(call each,$(MAKE) -C $$s OUT=$(B)/clang/$$s CC=clang)
 	@$(call carry,clang,CC=clang)
 
-# The demos, built with sanitizers, and the carried programs (test_output
-# runs them); then the gcc build under valgrind.
+# $(call run_carried,VARIANT,MAKE ARGUMENTS,ENVIRONMENT): the demos of every
+# carried program, on each runtime that carries it.
+run_carried = tests/carried | while read s home p; do \
+	$3 $(MAKE) -C $$home -f Makefile -f ../tests/carry.mk run-carried PROG=$$p \
+		OUT=$(B)/$1/$$s $2 || exit 1; done
+
+# The demos, built with sanitizers, carried programs too; then the gcc
+# build under valgrind.
 run-asan:
 	@$(call each,$(SAN_ENV) $(MAKE) -C $$s run OUT=$(B)/asan/$$s \
 		CFLAGS='$(CFLAGS) $(SANITIZE)')
 	@$(call carry,asan,CFLAGS='$(CFLAGS) $(SANITIZE)')
+	@$(call run_carried,asan,,$(SAN_ENV))
 run-valgrind: build-gcc
 	@$(call each,$(MAKE) -C $$s run OUT=$(B)/gcc/$$s CC=gcc \
 		RUNNER='$(VALGRIND)')
+	@$(call run_carried,gcc,RUNNER='$(VALGRIND)')
 
 # A unit test is built by the stage's own Makefile, read with tests/unit.mk,
 # so that it links the stage's RUNTIME.

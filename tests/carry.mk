@@ -6,6 +6,12 @@
 # DIR/carried/, so that its #include "task.h" finds this stage's task.h
 # (through -I.) and not the one beside the original. A carried program is
 # one .c file.
+#
+# Read after the home stage's Makefile instead, it runs the demos of one
+# program built that way:
+#   make -C stage1-basic-yield -f Makefile -f ../tests/carry.mk \
+#       run-carried PROG=pool OUT=DIR
+# runs every demo of DEMOS that starts with pool, as DIR/pool.
 carried: $(foreach c,$(CARRY),$(OUT)/$(notdir $c))
 
 define carry_rule
@@ -17,4 +23,11 @@ $(OUT)/$(notdir $1): ../$1.c $(RUNTIME) $(HEADERS)
 endef
 $(foreach c,$(CARRY),$(eval $(call carry_rule,$c)))
 
-.PHONY: carried
+run-carried:
+	@for d in $(DEMOS); do \
+		case "$$d" in $(PROG) | "$(PROG) "*) ;; *) continue ;; esac; \
+		echo "--- ./$$d, on the runtime of $(notdir $(OUT))"; \
+		$(RUNNER) $(OUT)/$$d || exit 1; \
+	done
+
+.PHONY: carried run-carried
