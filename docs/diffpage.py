@@ -17,7 +17,7 @@ from pygments.lexers import (CLexer, MakefileLexer, MarkdownLexer,
                              TextLexer)
 from pygments.token import STANDARD_TYPES
 
-FILE_START = re.compile(r"(diff |Only in |Binary files )")
+FILE_START = re.compile(r"(diff |Only in )")
 
 
 def lexer_for(name):
@@ -35,9 +35,11 @@ def starts_file(lines, i):
     line = lines[i]
     if FILE_START.match(line):
         return True
+    after_diff = i and lines[i - 1].startswith("diff ")
+    if line.startswith("Binary files "):
+        return not after_diff
     return (line.startswith("--- ") and i + 1 < len(lines) and
-            lines[i + 1].startswith("+++ ") and
-            not (i and lines[i - 1].startswith("diff ")))
+            lines[i + 1].startswith("+++ ") and not after_diff)
 
 
 def split_files(text):
@@ -79,6 +81,32 @@ def highlight(code, lexer):
     return out
 
 
+def hunks(lines):
+    """lines cut before each line that is not code (a header, a hunk's
+    @@ line), so that each hunk is highlighted on its own."""
+    cut = [[]]
+    for line in lines:
+        if kind(line) in ("head", "hunk"):
+            cut.append([line])
+            cut.append([])
+        else:
+            cut[-1].append(line)
+    return [c for c in cut if c]
+
+
+def highlight_hunk(lines, lexer):
+    """The highlighted code of each line of a hunk ("" for a header). A
+    hunk that starts inside a C comment is lexed as one."""
+    if kind(lines[0]) in ("head", "hunk"):
+        return [""]
+    code = [l[1:] for l in lines]
+    inside = code[0].lstrip().startswith("*") and \
+        not code[0].lstrip().startswith("*/")
+    if inside and isinstance(lexer, CLexer):
+        return highlight("/*\n" + "\n".join(code), lexer)[1:]
+    return highlight("\n".join(code), lexer)
+
+
 def kind(line):
     if line.startswith(("diff ", "--- ", "+++ ", "Only in ", "Binary ")):
         return "head"
@@ -88,8 +116,10 @@ def kind(line):
 
 
 def render_file(title, lines, anchor):
-    code = [l[1:] if kind(l) in ("add", "del", "same") else "" for l in lines]
-    lit = highlight("\n".join(code), lexer_for(title))
+    lit = []
+    for hunk in hunks(lines):
+        lit += highlight_hunk(hunk, lexer_for(title))
+    assert len(lit) == len(lines), title
     added = sum(1 for l in lines if kind(l) == "add")
     removed = sum(1 for l in lines if kind(l) == "del")
     rows = []
@@ -117,6 +147,10 @@ def page(prev, stage, text):
         bodies.append(body)
         if lines[0].startswith("Only in "):
             count = "new" if title.startswith(stage + "/") else "gone"
+        elif any(line.startswith("Binary files ") for line in lines[:2]):
+            count = "binary"
+        elif "--- /dev/null" in lines[:3]:
+            count = 'new, <span class="add">+%d</span>' % added
         else:
             count = '<span class="add">+%d</span> <span class="del">' \
                 '&minus;%d</span>' % (added, removed)
