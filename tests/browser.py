@@ -20,6 +20,7 @@ polls, and gives up only after GUARD seconds, as a hang guard.
 import base64
 import json
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -31,18 +32,19 @@ GUARD = 120
 
 class Browser:
     def __init__(self):
+        exe = shutil.which("chromium") or shutil.which("chromium-browser")
+        if not exe:
+            raise SystemExit("chromium is not installed (tests/install-deps)")
         self.profile = tempfile.mkdtemp(prefix="course-chromium-")
         to_chrome, self.out = os.pipe()
         self.inp, from_chrome = os.pipe()
 
-        def fds():  # in the child: its pipe ends as fds 3 and 4
+        def fds():  # in the child: its pipe ends as fds 3 and 4, no other
             a, b = os.dup(to_chrome), os.dup(from_chrome)
             os.dup2(a, 3)
             os.dup2(b, 4)
+            os.closerange(5, os.sysconf("SC_OPEN_MAX"))
 
-        exe = shutil.which("chromium") or shutil.which("chromium-browser")
-        if not exe:
-            raise SystemExit("chromium is not installed (tests/install-deps)")
         self.proc = subprocess.Popen(
             [exe, "--headless", "--no-sandbox", "--disable-gpu",
              "--remote-debugging-pipe", "--no-first-run",
@@ -56,11 +58,15 @@ class Browser:
         self.next_id = 0
         self.events = []
         self.session = None
-        target = self.call("Target.createTarget", {"url": "about:blank"})
-        self.session = self.call("Target.attachToTarget", {
-            "targetId": target["targetId"], "flatten": True})["sessionId"]
-        for domain in ("Page", "Runtime", "Log", "Network"):
-            self.call(domain + ".enable")
+        try:
+            target = self.call("Target.createTarget", {"url": "about:blank"})
+            self.session = self.call("Target.attachToTarget", {
+                "targetId": target["targetId"], "flatten": True})["sessionId"]
+            for domain in ("Page", "Runtime", "Log", "Network"):
+                self.call(domain + ".enable")
+        except BaseException:
+            self.close()
+            raise
 
     def send(self, method, params):
         self.next_id += 1
@@ -72,6 +78,8 @@ class Browser:
 
     def receive(self):
         while b"\0" not in self.buf:
+            if not select.select([self.inp], [], [], GUARD)[0]:
+                raise SystemExit("chromium did not answer in %d s" % GUARD)
             chunk = os.read(self.inp, 1 << 20)
             if not chunk:
                 raise SystemExit("chromium went away")
@@ -158,13 +166,15 @@ class Browser:
     def close(self):
         try:
             self.call("Browser.close")
-        except SystemExit:
+        except (SystemExit, OSError):
             pass
         try:
             self.proc.wait(GUARD)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        os.close(self.out)
+        os.close(self.inp)
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
@@ -231,7 +241,7 @@ def main(argv):
     html_dir, shots, what, args = argv[0], argv[1], argv[2], argv[3:]
     os.makedirs(shots, exist_ok=True)
     b = Browser()
-    try:
+    try:  # Browser() closes itself if it fails
         if what == "pages":
             bad = check_pages(b, html_dir, shots, args)
         else:

@@ -12,7 +12,10 @@ Checks (all by default):
              text and code swapped, or a span left open
   lists      a paragraph that starts with "- ": a list shown as text
   links      a local link or image to a file that does not exist
+  nav        a page or anchor of the sidebar (nav.js) or of the search
+             (search-data.js) that does not exist
 """
+import json
 import os
 import re
 import sys
@@ -154,6 +157,53 @@ def check_links(page, tree, md):
             yield "broken link: " + url
 
 
+def js_data(path):
+    """The JSON value that a data file window.NAME = VALUE; holds."""
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    return json.loads(text[text.index("=") + 1:].strip().rstrip(";"))
+
+
+def urls(data):
+    if isinstance(data, dict):
+        for k, v in data.items():
+            if k == "url":
+                yield v
+            else:
+                yield from urls(v)
+    elif isinstance(data, list):
+        if len(data) == 5 and all(isinstance(x, str) for x in data):
+            yield data[3]  # a search entry: name, kind, stage, url, text
+        else:
+            for v in data:
+                yield from urls(v)
+
+
+def check_nav(html_dir):
+    """Every URL of the sidebar and the search: its page, and its anchor."""
+    ids = {}
+    for name in ("nav.js", "search-data.js"):
+        path = os.path.join(html_dir, name)
+        if not os.path.exists(path):
+            yield name, "missing"
+            continue
+        for url in sorted(set(urls(js_data(path)))):
+            page, _, anchor = url.partition("#")
+            full = os.path.join(html_dir, page)
+            if not os.path.isfile(full):
+                yield name, "no page %s" % url
+                continue
+            if anchor:
+                if full not in ids:
+                    with open(full, encoding="utf-8") as f:
+                        ids[full] = set(re.findall(r'\bid="([^"]*)"',
+                                                   f.read()))
+                if anchor not in ids[full]:
+                    yield name, "no anchor %s" % url
+
+
+SITE_CHECKS = {"nav": check_nav}
+
 CHECKS = {
     "backticks": check_backticks,
     "headings": check_headings,
@@ -170,7 +220,8 @@ def main(argv):
         i = argv.index("--check")
         names.append(argv[i + 1])
         del argv[i:i + 2]
-    if len(argv) != 2 or any(n not in CHECKS for n in names):
+    if len(argv) != 2 or any(n not in CHECKS and n not in SITE_CHECKS
+                             for n in names):
         sys.stderr.write(__doc__)
         return 2
     html_dir, root = argv
@@ -180,11 +231,16 @@ def main(argv):
         print("%s: no HTML pages; run make docs" % html_dir)
         return 1
     bad = 0
-    for page in pages:
+    for name in names or SITE_CHECKS:
+        for where, finding in SITE_CHECKS.get(name, lambda d: [])(html_dir):
+            print("%s: %s: %s" % (where, name, finding))
+            bad += 1
+    page_checks = [n for n in names or CHECKS if n in CHECKS]
+    for page in pages if page_checks else []:
         src = source_of(page, html_dir, root)
         md = open(src, encoding="utf-8").read() if src else None
         tree = parse(page)
-        for name in names or CHECKS:
+        for name in page_checks:
             for finding in CHECKS[name](page, tree, md):
                 print("%s: %s: %s" % (os.path.relpath(page, html_dir),
                                       name, finding))

@@ -52,6 +52,10 @@ Test(html, a_lessons_title_is_its_first_heading) { check("titles"); }
 Test(html, inline_code_is_the_sources_code_spans) { check("spans"); }
 Test(html, no_list_shown_as_text) { check("lists"); }
 Test(html, local_links_resolve) { check("links"); }
+Test(html, the_sidebar_and_the_search_link_to_pages_that_exist)
+{
+    check("nav");
+}
 
 static void browse(const char *args)
 {
