@@ -204,7 +204,12 @@ def check_pages(b, html_dir, shots, pages):
         b.open("file://" + os.path.abspath(path))
         problem = b.eval(SIDEBAR)
         b.shot(os.path.join(shots, shot_name(page)))
-        bad += ["%s: %s" % (page, e) for e in b.errors()]
+        errors = b.errors()
+        print("%s: %r, %s links in the sidebar, %d errors" % (
+            page, b.eval("document.title"), b.eval(
+                "document.querySelectorAll('#course-nav a').length"),
+            len(errors)))
+        bad += ["%s: %s" % (page, e) for e in errors]
         if problem:
             bad.append("%s: %s" % (page, problem))
     return bad
@@ -226,8 +231,9 @@ def check_search(b, html_dir, shots, word):
                     " { return /^stage/.test(s); })")
     b.shot(os.path.join(shots, "search-%s.png" % word))
     bad = ["search %s: %s" % (word, e) for e in b.errors()]
-    print("search %s: results from %s" % (word, ", ".join(stages) or
-                                           "no stage"))
+    print("search %s: %s, from %s" % (
+        word, b.eval("document.querySelector('#course-results .count')"
+                     ".textContent"), ", ".join(stages) or "no stage"))
     if len(stages) < 2:
         bad.append("search %s: results from %d stages, wanted 2 or more" %
                    (word, len(stages)))
