@@ -23,6 +23,7 @@ typedef struct probe {
     int ngot;
     task_status inner; /* what a call from inside returned */
     const task_error *inner_error;
+    task *partner; /* for ping_main */
 } probe;
 
 static void probe_init(probe *p, task_fn *body)
@@ -36,6 +37,7 @@ static void probe_init(probe *p, task_fn *body)
     p->ngot = 0;
     p->inner = TASK_YIELDED;
     p->inner_error = NULL;
+    p->partner = NULL;
 }
 
 static void expect_yielded(task *t, task_status s, long v)
@@ -205,6 +207,31 @@ static task_status selfish_main(task *t)
     p->inner_error = task_error_of(t, p->inner);
     TASK_YIELD_VALUE(t, value_int(1));
     TASK_FINALLY(t);
+    p->cleanups++;
+    TASK_END(t);
+}
+
+/* Resumes its partner, keeps what that returned, yields 1, ends. */
+static task_status ping_main(task *t)
+{
+    probe *p = (probe *)t;
+
+    TASK_BEGIN(t);
+    p->inner = task_resume(p->partner);
+    TASK_YIELD_VALUE(t, value_int(1));
+    TASK_END(t);
+}
+
+/* Yields 1, then raises oops; its cleanup yields 2 before it counts. */
+static task_status lingering_main(task *t)
+{
+    probe *p = (probe *)t;
+
+    TASK_BEGIN(t);
+    TASK_YIELD_VALUE(t, value_int(1));
+    TASK_FAIL(t, &oops);
+    TASK_FINALLY(t);
+    TASK_YIELD_VALUE(t, value_int(2));
     p->cleanups++;
     TASK_END(t);
 }
@@ -581,7 +608,52 @@ Test(resume, close_from_inside_reports_running)
     cr_assert_eq(p.cleanups, 1);
 }
 
+/* a resumes b, and b resumes a: it is b's call that is refused, and a
+ * goes on with nothing written into it, as in CPython. */
+Test(resume, a_refusal_goes_to_the_caller_not_into_the_task_called)
+{
+    probe a, b;
+
+    probe_init(&a, ping_main);
+    probe_init(&b, ping_main);
+    a.partner = &b.task;
+    b.partner = &a.task;
+    expect_yielded(&a.task, task_resume(&a.task), 1);
+    cr_assert_eq(b.inner, TASK_RUNNING);
+    cr_assert_eq(task_error_of(&a.task, b.inner), &task_error_running);
+    cr_assert_eq(a.inner, TASK_YIELDED);
+    cr_assert_null(a.task.error);
+    cr_assert_null(a.task.raised);
+    cr_assert_eq(task_resume(&a.task), TASK_DONE);
+}
+
 /* --- finally --- */
+
+Test(finally, an_error_in_flight_survives_a_yield_in_the_cleanup)
+{
+    probe p;
+    task *t = &p.task;
+
+    probe_init(&p, lingering_main);
+    expect_yielded(t, task_resume(t), 1);
+    expect_yielded(t, task_resume(t), 2); /* oops is in flight */
+    cr_assert_eq(t->raised, &oops);
+    expect_failed(t, task_send(t, value_int(5)), &oops);
+    cr_assert_eq(p.cleanups, 1);
+}
+
+Test(finally, an_error_thrown_in_the_cleanup_takes_the_place_of_the_one_in_flight)
+{
+    probe p;
+    task *t = &p.task;
+
+    probe_init(&p, lingering_main);
+    task_resume(t);
+    expect_yielded(t, task_resume(t), 2);
+    expect_failed(t, task_throw(t, &other), &other);
+    cr_assert(task_done(t));
+    cr_assert_eq(p.cleanups, 0);
+}
 
 Test(finally, runs_once_on_normal_end)
 {
