@@ -766,6 +766,8 @@ static void check_mode(char mode, uint32_t seed)
                        seed);
     }
     free(qs);
+    free(drv.text);
+    drv.text = NULL;
 }
 
 static uint32_t seed(void)
