@@ -253,7 +253,7 @@ task_status task_send(task *t, value v);
  * @param e the error
  * @return TASK_YIELDED if the body handled @p e and yielded again,
  *         TASK_DONE if it handled it and ended, TASK_RUNNING if @p t is
- *         running, else TASK_FAILED
+ *         running or waits for a child, else TASK_FAILED
  */
 task_status task_throw(task *t, const task_error *e);
 
