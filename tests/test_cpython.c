@@ -734,6 +734,25 @@ static void print_side_by_side(const char *c, const char *py)
     }
 }
 
+/* Every body at every depth, and every kind of call after the first one,
+ * or the sequences test less than they seem to. */
+static void check_coverage(const sequence *qs, char mode)
+{
+    int seen[NBODIES][4] = {{0}}, kinds[128] = {0}, only = only_body();
+
+    for (int i = 0; i < SEQUENCES; i++) {
+        seen[qs[i].body][qs[i].depth]++;
+        for (int k = 1; k < qs[i].nops; k++)
+            kinds[(unsigned char)qs[i].ops[k].kind]++;
+    }
+    for (int b = 0; b < NBODIES; b++)
+        for (int d = 1; d <= (mode == 'l' ? 3 : 1); d++)
+            cr_assert(only >= 0 || seen[b][d] > 0, "%s at depth %d never ran",
+                      bodies[b].name, d);
+    for (const char *k = "nsabc"; *k; k++)
+        cr_assert_gt(kinds[(unsigned char)*k], 0, "no call %c", *k);
+}
+
 static void check_mode(char mode, uint32_t seed)
 {
     sequence *qs = calloc(SEQUENCES, sizeof *qs), q;
@@ -745,6 +764,7 @@ static void check_mode(char mode, uint32_t seed)
     cr_assert_not_null(qs);
     for (i = 0; i < SEQUENCES; i++)
         make_sequence(&qs[i], mode, &rng);
+    check_coverage(qs, mode);
     i = shortest_failure(qs, SEQUENCES, &failures);
     if (i >= 0) {
         q = shrink(qs[i]);
