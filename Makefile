@@ -19,7 +19,7 @@ MAKEFLAGS += --no-print-directory
 # stage from N on. A stage that brings one adds a line TESTS_FROM_N = <name>.
 TESTS_FROM_1 = pool
 TESTS_FROM_2 = sched
-TESTS_FROM_3 = send_throw
+TESTS_FROM_3 = send_throw cpython
 TESTS_FROM_4 = io
 TESTS_FROM_5 = subtasks
 
