@@ -76,7 +76,7 @@
     var side = el("nav", { id: "course-nav", "aria-label": "The course" });
     var form = el("form", { id: "course-search-form", role: "search" });
     var box = el("input", {
-      id: "course-search", type: "search", placeholder: "Search the course",
+      id: "course-search", type: "search", placeholder: "Search the course (/)",
       "aria-label": "Search every lesson and every stage's API"
     });
     form.appendChild(box);
@@ -94,7 +94,11 @@
     });
     tree.appendChild(list(nav.extra, "top"));
     side.appendChild(tree);
-    form.addEventListener("submit", function (ev) { ev.preventDefault(); });
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var first = results.querySelector("li a");
+      if (first) location.href = first.href;
+    });
     box.addEventListener("input", function () { search(box.value, results, tree); });
     return side;
   }
@@ -184,5 +188,12 @@
     document.body.insertBefore(bar(nav, current), document.body.firstChild);
     document.body.insertBefore(sidebar(nav, current), document.body.firstChild);
     document.body.classList.add("with-course-nav");
+    document.addEventListener("keydown", function (ev) {
+      var t = ev.target.tagName;
+      if (ev.key === "/" && t !== "INPUT" && t !== "TEXTAREA") {
+        ev.preventDefault();
+        box().focus();
+      }
+    });
   });
 })();
