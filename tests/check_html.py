@@ -203,6 +203,7 @@ def check_nav(html_dir):
 
 
 SITE_CHECKS = {"nav": check_nav}
+SHOW = 10  # findings shown per page and check
 
 CHECKS = {
     "backticks": check_backticks,
@@ -241,10 +242,13 @@ def main(argv):
         md = open(src, encoding="utf-8").read() if src else None
         tree = parse(page)
         for name in page_checks:
-            for finding in CHECKS[name](page, tree, md):
-                print("%s: %s: %s" % (os.path.relpath(page, html_dir),
-                                      name, finding))
-                bad += 1
+            found = list(CHECKS[name](page, tree, md))
+            rel = os.path.relpath(page, html_dir)
+            for finding in found[:SHOW]:
+                print("%s: %s: %s" % (rel, name, finding))
+            if len(found) > SHOW:
+                print("%s: %s: and %d more" % (rel, name, len(found) - SHOW))
+            bad += len(found)
     print("%d pages, %d findings" % (len(pages), bad))
     return 1 if bad else 0
 
