@@ -2,9 +2,9 @@
 """docs/site.py index HTML_DIR: after the Doxygen runs of make docs, write
 HTML_DIR/nav.js, the sidebar of every page (the course page, each lesson
 with its sections, its diff page, its stage's other pages and its API, the
-Performance page), and HTML_DIR/search-data.js, what the sidebar's search box searches:
-every section of every page of the course and every public name of every
-stage, each under its stage."""
+Performance page), and HTML_DIR/search-data.js, what the sidebar's search
+box searches: every section of every page of the course and every public
+name of every stage, each under its stage."""
 import json
 import os
 import re
