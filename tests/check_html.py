@@ -54,6 +54,13 @@ def source_of(page, html_dir, root):
     m = re.fullmatch(r"(stage[0-9][^/]*)/index\.html", rel)
     if m:
         return os.path.join(root, m.group(1), "README.md")
+    # Another page of a lesson: Doxygen names stage/page.md md_stage_page.
+    m = re.fullmatch(r"(stage[0-9][^/]*)/md_(.*)\.html", rel)
+    if m:
+        prefix = re.sub(r"[^A-Za-z0-9]", "_", m.group(1)) + "_"
+        if m.group(2).startswith(prefix):
+            return os.path.join(root, m.group(1),
+                                m.group(2)[len(prefix):] + ".md")
     return None
 
 
