@@ -1,0 +1,106 @@
+/* checks.c: the exercises that check themselves, and what each expects.
+ * A check looks at what the program does, never at its source, so that
+ * any correct answer passes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exercise.h"
+
+/* pool's documented output: AAA with 5 iterations, bbb with 10. */
+static const char pool_output[] =
+    "AAA 0\nbbb 0\nAAA 1\nbbb 1\nAAA 2\nbbb 2\nAAA 3\nbbb 3\nAAA 4\nbbb 4\n"
+    "AAA finishing\nbbb 5\nbbb 6\nbbb 7\nbbb 8\nbbb 9\nbbb finishing\n";
+
+/* Does line hold the number n, not as part of a longer number? */
+static int has_number(const char *line, long n)
+{
+    char digits[32];
+    size_t len;
+
+    len = (size_t)snprintf(digits, sizeof digits, "%ld", n);
+    for (const char *p = strstr(line, digits); p; p = strstr(p + 1, digits))
+        if ((p == line || p[-1] < '0' || p[-1] > '9') &&
+            (p[len] < '0' || p[len] > '9'))
+            return 1;
+    return 0;
+}
+
+/* 1.1: the tasks' lines as before, then one line with pool_run's 17. */
+static int check_count(const struct ex_run *run, struct text *report)
+{
+    size_t n = strlen(pool_output);
+    const char *out = run->out.s ? run->out.s : "";
+    char last[1024];
+
+    if (strncmp(out, pool_output, n) != 0) {
+        text_printf(report, "The tasks' lines should be pool's, unchanged, "
+                    "before the count.\n");
+        return ex_expect_output(run, pool_output, report);
+    }
+    if (!ex_line(out + n, 1, last, sizeof last)) {
+        text_printf(report, "After the tasks' lines, print what pool_run "
+                    "returns; the output ends with \"bbb finishing\".\n");
+        return 0;
+    }
+    if (ex_line(out + n, 2, last, sizeof last)) {
+        text_printf(report, "Print one line after the tasks' lines, with "
+                    "the count; there are more:\n");
+        return ex_expect_output(run, pool_output, report);
+    }
+    if (!has_number(last, 17)) {
+        text_printf(report, "The last line, \"%s\", should show what "
+                    "pool_run returns: 17 (6 resumes for AAA, 11 for "
+                    "bbb).\n", last);
+        return 0;
+    }
+    return 1;
+}
+
+static const char add_task_output[] =
+    "AAA 0\nbbb 0\nAAA 1\nbbb 1\nAAA 2\nbbb 2\nccc 0\nAAA 3\nbbb 3\nccc 1\n"
+    "AAA 4\nbbb 4\nccc 2\nAAA finishing\nbbb 5\nccc finishing\nbbb 6\n"
+    "bbb 7\nbbb 8\nbbb 9\nbbb finishing\n";
+
+/* 1.2: ccc joins the queue behind bbb in the step that prints AAA 2. */
+static int check_add_task(const struct ex_run *run, struct text *report)
+{
+    const char *out = run->out.s ? run->out.s : "";
+    int at = ex_find_line(out, "ccc 0");
+    char before[1024] = "";
+
+    if (at == 0)
+        text_printf(report, "ccc 0 never appeared; the exercise expects it "
+                    "right after bbb 2.\n");
+    else if (at == 1)
+        text_printf(report, "ccc 0 appeared first; the exercise expects it "
+                    "right after bbb 2.\n");
+    else if (ex_line(out, at - 1, before, sizeof before) &&
+             strcmp(before, "bbb 2") != 0)
+        text_printf(report, "ccc 0 appeared after %s; the exercise expects "
+                    "it right after bbb 2 (AAA adds ccc at the back of the "
+                    "queue, behind bbb, in the step that prints AAA 2).\n",
+                    before);
+    return ex_expect_output(run, add_task_output, report);
+}
+
+/* 1.3: create runs at each one's first resume, then one step per turn. */
+static int check_microthread(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "Number: 1\nNumber: 2\nNumber: 3\nNumber: 1\nNumber: 2\nNumber: 3\n"
+        "Number: 1\nNumber: 2\nNumber: 3\n";
+
+    return ex_expect_output(run, expected, report);
+}
+
+const struct exercise exercises[] = {
+    {"1.1", "Count the switches", "stage1-basic-yield", "count.c", {0},
+     0x199e5739b7874f7full, check_count},
+    {"1.2", "Add a task from inside a task", "stage1-basic-yield",
+     "add_task.c", {0}, 0x31f573989bd8108full, check_add_task},
+    {"1.3", "MicroThread", "stage1-basic-yield", "microthread.c", {0},
+     0x2456ea75ee817009ull, check_microthread},
+};
+
+const int nexercises = sizeof exercises / sizeof exercises[0];
