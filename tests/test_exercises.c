@@ -64,11 +64,18 @@ EXERCISE(ex1_2, "1.2")
 ALT(ex1_2, "1.2")
 EXERCISE(ex1_3, "1.3")
 ALT(ex1_3, "1.3")
+EXERCISE(ex2_2, "2.2")
+ALT(ex2_2, "2.2")
+EXERCISE(ex2_3, "2.3")
+ALT(ex2_3, "2.3")
+EXERCISE(ex2_4, "2.4")
+ALT(ex2_4, "2.4")
 
 /* Every exercise in the list has its tests above, and its files. */
 Test(exercises, every_exercise_is_tested)
 {
-    static const char *const tested[] = {"1.1", "1.2", "1.3"};
+    static const char *const tested[] = {"1.1", "1.2", "1.3", "2.2", "2.3",
+                                         "2.4"};
     int n = sizeof tested / sizeof tested[0];
     char path[4096];
 

@@ -94,6 +94,58 @@ static int check_microthread(const struct ex_run *run, struct text *report)
     return ex_expect_output(run, expected, report);
 }
 
+/* 2.2: mt4 is one of four in the microscheduler, so it waits its turn. */
+static int check_cpu_share(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "Number: 1\nNumber: 2\nNumber: 3\nNumber: 4\nNumber: 1\nNumber: 2\n"
+        "Number: 3\nNumber: 4\nNumber: 4\nNumber: 4\nNumber: 4\nNumber: 4\n";
+
+    return ex_expect_output(run, expected, report);
+}
+
+/* 2.3: task4 takes its turn after task3, and its strings are printed. */
+static int check_values(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "task1 0 @1\ntask2 0 @3\ntask3 0 @6\ntask4 one @7\ntask1 1 @8\n"
+        "task2 1 @10\ntask3 1 @13\ntask4 two @14\ntask1 2 @15\n"
+        "task2 2 @17\ntask4 three @18\ntask1 3 @19\ntask1 4 @20\n"
+        "task1 5 @21\nall tasks finished, total time: 21\n";
+    const char *out = run->out.s ? run->out.s : "";
+
+    if (!strstr(out, "task4 "))
+        text_printf(report, "task4 printed nothing; the exercise expects "
+                    "three lines from it, the first \"task4 one @7\".\n");
+    else if (!strstr(out, "task4 one"))
+        text_printf(report, "task4's first line does not show the string "
+                    "\"one\": print_yield must look at the value's kind.\n");
+    return ex_expect_output(run, expected, report);
+}
+
+/* 2.4: a child added at a parent's step runs right after that step. */
+static int check_spawn(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "parent step 1\nchild 1 step 1\nparent step 2\nchild 1 step 2\n"
+        "parent step 3\nchild 2 step 1\nparent step 4\nchild 2 step 2\n"
+        "parent step 5\nchild 3 step 1\nparent step 6\nchild 3 step 2\n";
+    const char *out = run->out.s ? run->out.s : "";
+    int children = 0;
+
+    for (int k = 1; k <= 3; k++) {
+        char line[32];
+
+        snprintf(line, sizeof line, "child %d step 1", k);
+        children += ex_find_line(out, line) != 0;
+    }
+    if (children < 3)
+        text_printf(report, "%d of the 3 children ran; the exercise expects "
+                    "child 1, 2 and 3, added at steps 1, 3 and 5.\n",
+                    children);
+    return ex_expect_output(run, expected, report);
+}
+
 const struct exercise exercises[] = {
     {"1.1", "Count the switches", "stage1-basic-yield", "count.c", {0},
      0x199e5739b7874f7full, check_count},
@@ -101,6 +153,12 @@ const struct exercise exercises[] = {
      "add_task.c", {0}, 0x31f573989bd8108full, check_add_task},
     {"1.3", "MicroThread", "stage1-basic-yield", "microthread.c", {0},
      0x2456ea75ee817009ull, check_microthread},
+    {"2.2", "Who gets the CPU", "stage2-scheduler", "cpu_share.c", {0},
+     0xc415143457a66a8aull, check_cpu_share},
+    {"2.3", "Other values", "stage2-scheduler", "values.c", {0}, 0x5e84a10ae8ec4c9bull,
+     check_values},
+    {"2.4", "Tasks that add tasks", "stage2-scheduler", "spawn.c", {0},
+     0xb165a4a406bbf16eull, check_spawn},
 };
 
 const int nexercises = sizeof exercises / sizeof exercises[0];
