@@ -70,12 +70,18 @@ EXERCISE(ex2_3, "2.3")
 ALT(ex2_3, "2.3")
 EXERCISE(ex2_4, "2.4")
 ALT(ex2_4, "2.4")
+EXERCISE(ex3_1, "3.1")
+ALT(ex3_1, "3.1")
+EXERCISE(ex3_3, "3.3")
+ALT(ex3_3, "3.3")
+EXERCISE(ex3_6, "3.6")
+ALT(ex3_6, "3.6")
 
 /* Every exercise in the list has its tests above, and its files. */
 Test(exercises, every_exercise_is_tested)
 {
     static const char *const tested[] = {"1.1", "1.2", "1.3", "2.2", "2.3",
-                                         "2.4"};
+                                         "2.4", "3.1", "3.3", "3.6"};
     int n = sizeof tested / sizeof tested[0];
     char path[4096];
 

@@ -146,6 +146,52 @@ static int check_spawn(const struct ex_run *run, struct text *report)
     return ex_expect_output(run, expected, report);
 }
 
+/* 3.1: none at the start, then the average of all numbers sent so far. */
+static int check_averager(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "send 10 to a new averager: failed\nstart: yielded none\n"
+        "send 10: average 10\nsend 20: average 15\nsend 60: average 30\n"
+        "send 10: average 25\nclose: done\n";
+
+    return ex_expect_output(run, expected, report);
+}
+
+/* 3.3: two throws are handled by yielding again; the third goes through. */
+static int check_retry(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "resume: yielded 1\nthrow oops: yielded 1\nresume: yielded 2\n"
+        "throw oops: yielded 2\nthrow oops: failed: oops\nresume: done\n";
+    const char *out = run->out.s ? run->out.s : "";
+    int handled = 0;
+
+    for (const char *p = strstr(out, "throw oops: yielded"); p;
+         p = strstr(p + 1, "throw oops: yielded"))
+        handled++;
+    if (handled != 2)
+        text_printf(report, "%d of the 3 throws %s handled; the exercise "
+                    "expects the first two to yield the same value again, "
+                    "and the third to end the task.\n", handled,
+                    handled == 1 ? "was" : "were");
+    return ex_expect_output(run, expected, report);
+}
+
+/* 3.6: closing runs each pool's cleanups front to back, the inner
+ * scheduler's when the outer one reaches it. */
+static int check_nested(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "a step 1\nc step 1\nb step 1\nc step 2\na step 2\n"
+        "c cleans up\nb cleans up\na cleans up\n";
+    const char *out = run->out.s ? run->out.s : "";
+
+    if (!strstr(out, "cleans up"))
+        text_printf(report, "No cleanup ran: close the outer scheduler "
+                    "after its 5 steps.\n");
+    return ex_expect_output(run, expected, report);
+}
+
 const struct exercise exercises[] = {
     {"1.1", "Count the switches", "stage1-basic-yield", "count.c", {0},
      0x199e5739b7874f7full, check_count},
@@ -159,6 +205,12 @@ const struct exercise exercises[] = {
      check_values},
     {"2.4", "Tasks that add tasks", "stage2-scheduler", "spawn.c", {0},
      0xb165a4a406bbf16eull, check_spawn},
+    {"3.1", "A running average", "stage3-send-throw", "averager.c", {0},
+     0x2db010dd1db1dd89ull, check_averager},
+    {"3.3", "Retry on error", "stage3-send-throw", "retry.c", {0}, 0x947ed78eabb2d583ull,
+     check_retry},
+    {"3.6", "Close a scheduler inside a scheduler", "stage3-send-throw",
+     "nested.c", {0}, 0xe47129503516baadull, check_nested},
 };
 
 const int nexercises = sizeof exercises / sizeof exercises[0];

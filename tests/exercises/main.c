@@ -29,7 +29,7 @@ static int list(void)
         const struct exercise *e = &exercises[i];
 
         ex_reader_path(e, path, sizeof path);
-        printf("%-4s  %-11s  %-32s  %s/exercises/%s\n", e->id, state(e, path),
+        printf("%-4s  %-11s  %-36s  %s/exercises/%s\n", e->id, state(e, path),
                e->title, e->stage, e->file);
     }
     printf("Not started means the file is as shipped (same bytes). "

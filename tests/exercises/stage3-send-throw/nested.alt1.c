@@ -1,0 +1,55 @@
+/* Exercise 3.6, another solution: tasks a and b in
+ * one scheduler, which shares another with task c. Check it with
+ * make exercise EX=3.6. */
+#include <stdio.h>
+
+#include "sched.h"
+
+/* Steps for ever; its cleanup says so when it is closed. */
+typedef struct stepper {
+    task task;
+    const char *name;
+    int step;
+} stepper;
+
+static task_status stepper_main(task *t)
+{
+    stepper *s = (stepper *)t;
+
+    TASK_BEGIN(t);
+    for (s->step = 1;; s->step++) {
+        printf("%s step %d\n", s->name, s->step);
+        TASK_YIELD(t);
+    }
+    TASK_FINALLY(t);
+    printf("%s cleans up\n", s->name);
+    TASK_END(t);
+}
+
+static void stepper_init(stepper *s, const char *name)
+{
+    task_init(&s->task, stepper_main);
+    s->name = name;
+}
+
+int main(void)
+{
+    stepper a, b, c;
+    sched s[2];
+    pool pool;
+
+    stepper_init(&a, "a");
+    stepper_init(&b, "b");
+    stepper_init(&c, "c");
+    sched_init(&s[0]);
+    sched_add(&s[0], &a.task);
+    sched_add(&s[0], &b.task);
+    sched_init(&s[1]);
+    sched_add(&s[1], &s[0].task);
+    sched_add(&s[1], &c.task);
+    pool_init(&pool);
+    pool_add(&pool, &s[1].task);
+    pool_iteration(&pool, 5);
+    pool_close(&pool);
+    return 0;
+}
