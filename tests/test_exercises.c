@@ -76,12 +76,17 @@ EXERCISE(ex3_3, "3.3")
 ALT(ex3_3, "3.3")
 EXERCISE(ex3_6, "3.6")
 ALT(ex3_6, "3.6")
+EXERCISE(ex4_1, "4.1")
+EXERCISE(ex4_2, "4.2")
+EXERCISE(ex4_3, "4.3")
+ALT(ex4_3, "4.3")
 
 /* Every exercise in the list has its tests above, and its files. */
 Test(exercises, every_exercise_is_tested)
 {
     static const char *const tested[] = {"1.1", "1.2", "1.3", "2.2", "2.3",
-                                         "2.4", "3.1", "3.3", "3.6"};
+                                         "2.4", "3.1", "3.3", "3.6",
+                                         "4.1", "4.2", "4.3"};
     int n = sizeof tested / sizeof tested[0];
     char path[4096];
 

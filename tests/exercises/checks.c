@@ -192,6 +192,77 @@ static int check_nested(const struct ex_run *run, struct text *report)
     return ex_expect_output(run, expected, report);
 }
 
+/* 4.1: with 1 s sleeps the producer's wake-ups meet the consumer's. */
+static int check_seed_numbers(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "@0.0 Producer has put 1 in the buffer.\n"
+        "@0.0 Consumer has got 1 from the buffer.\n"
+        "@1.0 Producer has put 2 in the buffer.\n"
+        "@1.5 Consumer is doing something with 1\n"
+        "@1.5 Consumer has got 2 from the buffer.\n"
+        "@2.0 Producer has put 3 in the buffer.\n"
+        "@3.0 Consumer is doing something with 2\n"
+        "@3.0 Consumer has got 3 from the buffer.\n"
+        "@3.0 Producer has put 4 in the buffer.\n"
+        "@4.0 Producer has put 5 in the buffer.\n"
+        "@4.5 Consumer is doing something with 3\n"
+        "@4.5 Consumer has got 4 from the buffer.\n"
+        "@6.0 Consumer is doing something with 4\n"
+        "@6.0 Consumer has got 5 from the buffer.\n"
+        "@7.5 Consumer is doing something with 5\n";
+    const char *out = run->out.s ? run->out.s : "";
+
+    if (!ex_find_line(out, "@1.0 Producer has put 2 in the buffer."))
+        text_printf(report, "The producer should put 2 at @1.0, one sleep "
+                    "of 1 s after it put 1.\n");
+    return ex_expect_output(run, expected, report);
+}
+
+/* 4.2: a full buffer makes the producer wait in queue_put. */
+static int check_bounded(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "@0.0 Producer has put 1 in the buffer.\n"
+        "@0.0 Consumer has got 1 from the buffer.\n"
+        "@0.0 Producer has put 2 in the buffer.\n"
+        "@1.5 Consumer is doing something with 1\n"
+        "@1.5 Consumer has got 2 from the buffer.\n"
+        "@1.5 Producer has put 3 in the buffer.\n"
+        "@3.0 Consumer is doing something with 2\n"
+        "@3.0 Consumer has got 3 from the buffer.\n"
+        "@3.0 Producer has put 4 in the buffer.\n"
+        "@4.5 Consumer is doing something with 3\n"
+        "@4.5 Consumer has got 4 from the buffer.\n"
+        "@4.5 Producer has put 5 in the buffer.\n"
+        "@6.0 Consumer is doing something with 4\n"
+        "@6.0 Consumer has got 5 from the buffer.\n"
+        "@7.5 Consumer is doing something with 5\n";
+    const char *out = run->out.s ? run->out.s : "";
+
+    if (!ex_find_line(out, "@0.0 Producer has put 2 in the buffer."))
+        text_printf(report, "The producer should put 2 at @0.0, as soon as "
+                    "the consumer has taken 1 out of the one-item buffer, "
+                    "and then wait in queue_put for room.\n");
+    return ex_expect_output(run, expected, report);
+}
+
+/* 4.3: the third read has 1 s left of the 5, and times out at @5.0. */
+static int check_deadline(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "@2.0 got: one\n@4.0 got: two\n@5.0 timed out\n";
+    const char *out = run->out.s ? run->out.s : "";
+
+    if (!strstr(out, "timed out"))
+        text_printf(report, "No read timed out; the third line comes at "
+                    "@6.0, after the 5 seconds for all three are up.\n");
+    else if (!ex_find_line(out, "@5.0 timed out"))
+        text_printf(report, "The read should time out at @5.0, 5 seconds "
+                    "after the first read began.\n");
+    return ex_expect_output(run, expected, report);
+}
+
 const struct exercise exercises[] = {
     {"1.1", "Count the switches", "stage1-basic-yield", "count.c", {0},
      0x199e5739b7874f7full, check_count},
@@ -211,6 +282,12 @@ const struct exercise exercises[] = {
      check_retry},
     {"3.6", "Close a scheduler inside a scheduler", "stage3-send-throw",
      "nested.c", {0}, 0xe47129503516baadull, check_nested},
+    {"4.1", "The seed's numbers", "stage4-io", "seed_numbers.c",
+     {"--virtual-time"}, 0xbe99de40fd241254ull, check_seed_numbers},
+    {"4.2", "A bounded buffer", "stage4-io", "bounded.c", {"--virtual-time"},
+     0x7eb2d52eefc1ca34ull, check_bounded},
+    {"4.3", "A deadline, not a timeout", "stage4-io", "deadline.c", {0},
+     0x53dd68333bda4875ull, check_deadline},
 };
 
 const int nexercises = sizeof exercises / sizeof exercises[0];
