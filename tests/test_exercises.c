@@ -80,13 +80,20 @@ EXERCISE(ex4_1, "4.1")
 EXERCISE(ex4_2, "4.2")
 EXERCISE(ex4_3, "4.3")
 ALT(ex4_3, "4.3")
+EXERCISE(ex5_1, "5.1")
+ALT(ex5_1, "5.1")
+EXERCISE(ex5_4, "5.4")
+ALT(ex5_4, "5.4")
+EXERCISE(ex5_5, "5.5")
+ALT(ex5_5, "5.5")
 
 /* Every exercise in the list has its tests above, and its files. */
 Test(exercises, every_exercise_is_tested)
 {
     static const char *const tested[] = {"1.1", "1.2", "1.3", "2.2", "2.3",
                                          "2.4", "3.1", "3.3", "3.6",
-                                         "4.1", "4.2", "4.3"};
+                                         "4.1", "4.2", "4.3",
+                                         "5.1", "5.4", "5.5"};
     int n = sizeof tested / sizeof tested[0];
     char path[4096];
 

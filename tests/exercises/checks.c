@@ -263,6 +263,67 @@ static int check_deadline(const struct ex_run *run, struct text *report)
     return ex_expect_output(run, expected, report);
 }
 
+/* 5.1: a child that falls off the end returns none. */
+static int check_nothing(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "good child says nothing\ncaught exception: oops!\n";
+    const char *out = run->out.s ? run->out.s : "";
+
+    if (strstr(out, "Hi, Mom!"))
+        text_printf(report, "The good child still returns its greeting; "
+                    "end it with TASK_END alone.\n");
+    return ex_expect_output(run, expected, report);
+}
+
+/* 5.4: fib(20) is 6765, whichever way the small cases are done: a child
+ * for every call makes 21891 children, none for fib(0) and fib(1) 10945. */
+static int check_fib(const struct ex_run *run, struct text *report)
+{
+    const char *out = run->out.s ? run->out.s : "";
+    char line[1024];
+    long children;
+
+    if (!ex_line(out, 1, line, sizeof line) ||
+        strcmp(line, "fib(20) = 6765") != 0) {
+        text_printf(report, "The first line should be \"fib(20) = 6765\"; "
+                    "it is \"%s\".\n", ex_line(out, 1, line, sizeof line)
+                    ? line : "(no line)");
+        return 0;
+    }
+    if (!ex_line(out, 2, line, sizeof line) ||
+        sscanf(line, "children: %ld", &children) != 1) {
+        text_printf(report, "The second line should count the children, as "
+                    "\"children: N\".\n");
+        return 0;
+    }
+    if (children != 21891 && children != 10945) {
+        text_printf(report, "%ld children: the recursion should make one "
+                    "child per call of fib (21891), or one per call with "
+                    "n >= 2 if fib(0) and fib(1) are done in place "
+                    "(10945).\n", children);
+        return 0;
+    }
+    if (ex_line(out, 3, line, sizeof line)) {
+        text_printf(report, "After the count there should be nothing; "
+                    "there is \"%s\".\n", line);
+        return 0;
+    }
+    return 1;
+}
+
+/* 5.5: the jobs sleep at the same time, so both are done at @3.0. */
+static int check_gather(const struct ex_run *run, struct text *report)
+{
+    const char *out = run->out.s ? run->out.s : "";
+
+    if (strstr(out, "@5.0"))
+        text_printf(report, "The results came in at @5.0: the jobs ran one "
+                    "after the other. Run them at the same time, and both "
+                    "are in at @3.0.\n");
+    return ex_expect_output(run, "@3.0 results: 20 30\n", report);
+}
+
 const struct exercise exercises[] = {
     {"1.1", "Count the switches", "stage1-basic-yield", "count.c", {0},
      0x199e5739b7874f7full, check_count},
@@ -288,6 +349,11 @@ const struct exercise exercises[] = {
      0x7eb2d52eefc1ca34ull, check_bounded},
     {"4.3", "A deadline, not a timeout", "stage4-io", "deadline.c", {0},
      0x53dd68333bda4875ull, check_deadline},
+    {"5.1", "Fall off the end", "stage5-subtasks", "nothing.c", {0}, 0x9e019c831ab83284ull,
+     check_nothing},
+    {"5.4", "Recursion", "stage5-subtasks", "fib.c", {0}, 0x1127f6fe6ba5d217ull, check_fib},
+    {"5.5", "Two children at once", "stage5-subtasks", "gather.c", {0},
+     0x2ebfc91f078c6133ull, check_gather},
 };
 
 const int nexercises = sizeof exercises / sizeof exercises[0];

@@ -452,9 +452,9 @@ int ex_expect_output(const struct ex_run *run, const char *expected,
     }
     last = first + CONTEXT;
     w = width(expected, first - CONTEXT, last);
-    text_printf(report, "The output differs from line %d on "
-                "(expected %d lines, got %d):\n", first,
-                count_lines(expected), count_lines(actual));
+    text_printf(report, "The output differs from line %d on (expected %d "
+                "line%s, got %d):\n", first, count_lines(expected),
+                count_lines(expected) == 1 ? "" : "s", count_lines(actual));
     text_printf(report, "       %-*s | %s\n", w, "expected", "actual");
     for (int n = first > CONTEXT ? first - CONTEXT : 1; n <= last; n++) {
         int ha = ex_line(expected, n, a, sizeof a);
