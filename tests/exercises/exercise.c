@@ -182,7 +182,7 @@ static int run(char *const argv[], struct ex_run *r, int merge)
 
         if (left <= 0 || total > OUTPUT_CAP) {
             kill(pid, SIGKILL);
-            r->hung = 1;
+            r->hung = left <= 0 ? 1 : 2;
             break;
         }
         if (poll(fds, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR)
@@ -321,9 +321,12 @@ static int ran_well(const struct ex_run *r, struct text *report)
     const char *err = text_str(&r->err);
     int sanitizer = strstr(err, "Sanitizer") || strstr(err, "runtime error:");
 
-    if (r->hung)
-        text_printf(report, "It did not finish: stopped after %d s, or after "
-                    "printing %d bytes.\n", HANG_GUARD, OUTPUT_CAP);
+    if (r->hung == 1)
+        text_printf(report, "It did not finish within %d s; it was "
+                    "stopped.\n", HANG_GUARD);
+    else if (r->hung)
+        text_printf(report, "It printed more than %d bytes; it was "
+                    "stopped.\n", OUTPUT_CAP);
     else if (sanitizer)
         text_printf(report, "It ran, but the sanitizers found a memory or "
                     "undefined-behaviour error (their report is below).\n");

@@ -22,7 +22,8 @@ struct ex_run {
     struct text out;
     struct text err;
     int status; /* its exit code, or 128 + the signal that ended it */
-    int hung;   /* 1 if it was killed for taking too long */
+    int hung;   /* 1 if it was stopped for taking too long, 2 for
+                   printing too much */
 };
 
 /* How far a check got. */
