@@ -1,7 +1,9 @@
 /* test_exercises: each exercise's check passes on its reference solution
- * and on the other correct answers beside it, and fails on its starter,
- * which builds and runs; each starter is the one whose hash the list of
- * exercises holds, so that "not started" stays true on a fresh clone. */
+ * and on the other correct answers beside it (each a patch to the starter),
+ * and fails on its starter, which builds and runs. The starter is the one
+ * git holds, so that a reader's work in progress changes nothing here, and
+ * its hash is the one in the list of exercises, so that "not started"
+ * stays true on a fresh clone. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,9 +26,10 @@ static void expect_pass(const char *id, int variant)
     char path[4096], tag[16];
     enum ex_result r;
 
-    ex_solution_path(e, variant, path, sizeof path);
     snprintf(tag, sizeof tag, "solution%d", variant);
-    r = ex_try(e, path, tag, &report);
+    r = ex_solution(e, variant, path, sizeof path, &report)
+            ? ex_try(e, path, tag, &report)
+            : EX_MISSING;
     cr_expect_eq(r, EX_PASSED, "exercise %s fails on %s:\n%s", id, path,
                  report.s ? report.s : "");
     text_free(&report);
@@ -40,10 +43,11 @@ static void expect_starter_fails(const char *id)
     unsigned long long h;
     enum ex_result r;
 
-    ex_reader_path(e, path, sizeof path);
+    cr_assert(ex_starter(e, "test", path, sizeof path, &report), "%s",
+              report.s);
     h = ex_hash_file(path);
-    cr_expect_eq(h, e->hash, "%s changed: set its hash in "
-                 "tests/exercises/checks.c to 0x%016llxull", path, h);
+    cr_expect_eq(h, e->hash, "the starter of exercise %s changed: set its "
+                 "hash in tests/exercises/checks.c to 0x%016llxull", id, h);
     r = ex_try(e, path, "starter", &report);
     cr_expect_eq(r, EX_WRONG, "the starter of exercise %s should build, "
                  "run and fail its check (result %d):\n%s", id, (int)r,

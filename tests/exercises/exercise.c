@@ -100,10 +100,10 @@ void ex_solution_path(const struct exercise *e, int variant, char *path,
     int base = (int)(strlen(e->file) - strlen(".c"));
 
     if (variant == 0)
-        snprintf(path, size, "%s/tests/exercises/%s/%s", COURSE_ROOT,
-                 e->stage, e->file);
+        snprintf(path, size, "%s/tests/exercises/%s/%.*s.patch", COURSE_ROOT,
+                 e->stage, base, e->file);
     else
-        snprintf(path, size, "%s/tests/exercises/%s/%.*s.alt%d.c",
+        snprintf(path, size, "%s/tests/exercises/%s/%.*s.alt%d.patch",
                  COURSE_ROOT, e->stage, base, e->file, variant);
 }
 
@@ -119,6 +119,24 @@ unsigned long long ex_hash_file(const char *path)
         h = (h ^ (unsigned char)c) * 1099511628211ull;
     fclose(f);
     return h;
+}
+
+/* A whole file as a string; NULL if it can not be read. */
+static char *read_whole(const char *path)
+{
+    struct text t = {0};
+    char buf[4096];
+    size_t n;
+    FILE *f = fopen(path, "rb");
+
+    if (!f)
+        return NULL;
+    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+        text_add(&t, buf, n);
+    fclose(f);
+    if (!t.s)
+        text_add(&t, "", 0);
+    return t.s;
 }
 
 static double seconds_now(void)
@@ -350,6 +368,73 @@ static void show_stderr(const struct ex_run *r, struct text *report)
                 tail(text_str(&r->err), STDERR_LINES));
     if (r->err.s[r->err.len - 1] != '\n')
         text_add(report, "\n", 1);
+}
+
+static int write_file(const char *path, const char *s, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(s, 1, len, f) == len;
+
+    if (f && fclose(f) != 0)
+        ok = 0;
+    return ok;
+}
+
+/* Where a source made for a test goes: build/exercises/.../src/ID-NAME.c */
+static void src_path(const struct exercise *e, const char *name, char *path,
+                     size_t size)
+{
+    snprintf(path, size, "%s/src", EXERCISE_BUILD);
+    make_dirs(path);
+    snprintf(path, size, "%s/src/%s-%s.c", EXERCISE_BUILD, e->id, name);
+}
+
+int ex_starter(const struct exercise *e, const char *tag, char *path,
+               size_t size, struct text *report)
+{
+    char spec[4096], name[64], reader[4096], root[] = COURSE_ROOT;
+    char *argv[] = {"git", "-C", root, "show", spec, NULL};
+    struct ex_run r;
+    char *text;
+    int ok;
+
+    snprintf(spec, sizeof spec, "HEAD:%s/exercises/%s", e->stage, e->file);
+    snprintf(name, sizeof name, "%s-starter", tag);
+    src_path(e, name, path, size);
+    if (run(argv, &r, 0) == 0 && r.status == 0 && !r.hung) {
+        ok = write_file(path, r.out.s ? r.out.s : "", r.out.len);
+    } else {
+        ex_reader_path(e, reader, sizeof reader);
+        text = read_whole(reader);
+        ok = text && write_file(path, text, strlen(text));
+        free(text);
+    }
+    run_free(&r);
+    if (!ok)
+        text_printf(report, "exercise: cannot write %s\n", path);
+    return ok;
+}
+
+int ex_solution(const struct exercise *e, int variant, char *path,
+                size_t size, struct text *report)
+{
+    char starter[4096], patch[4096], tag[32];
+    char *argv[] = {"patch", "-s", "--fuzz=0", "--no-backup-if-mismatch",
+                    "-r", "-", "-o", path, starter, patch, NULL};
+    struct ex_run r;
+    int ok;
+
+    snprintf(tag, sizeof tag, "solution%d", variant);
+    if (!ex_starter(e, tag, starter, sizeof starter, report))
+        return 0;
+    ex_solution_path(e, variant, patch, sizeof patch);
+    src_path(e, tag, path, size);
+    ok = run(argv, &r, 1) == 0 && r.status == 0 && !r.hung;
+    if (!ok)
+        text_printf(report, "%s does not apply to the starter:\n%s", patch,
+                    r.out.s ? r.out.s : "");
+    run_free(&r);
+    return ok;
 }
 
 enum ex_result ex_try(const struct exercise *e, const char *src,

@@ -55,11 +55,22 @@ extern const int nexercises;
 /* The exercise called id, or NULL. */
 const struct exercise *ex_find(const char *id);
 
-/* Where the reader's file is, and where its reference solution is;
- * variant 0 is the solution, 1 and on are other correct answers. */
+/* Where the reader's file is, and the patch that turns its starter into
+ * the reference solution; variant 0 is the solution, 1 and on are other
+ * correct answers. */
 void ex_reader_path(const struct exercise *e, char *path, size_t size);
 void ex_solution_path(const struct exercise *e, int variant, char *path,
                       size_t size);
+
+/* Write the starter as shipped (git's HEAD, or the reader's file if git has
+ * none) to a file of the build directory named after tag; its path goes in
+ * path. Returns 0, with the reason in the report, if it can not. */
+int ex_starter(const struct exercise *e, const char *tag, char *path,
+               size_t size, struct text *report);
+
+/* The same for a solution: the starter with its patch applied. */
+int ex_solution(const struct exercise *e, int variant, char *path,
+                size_t size, struct text *report);
 
 /* FNV-1a of a file's bytes; 0 if it can not be read. */
 unsigned long long ex_hash_file(const char *path);
