@@ -37,7 +37,8 @@ enum {
     STDERR_LINES = 30       /* lines of stderr a report shows at most */
 };
 
-void text_add(struct text *t, const char *s, size_t n)
+/* Make room for n more bytes and a '\0'. */
+static void text_reserve(struct text *t, size_t n)
 {
     if (t->len + n + 1 > t->cap) {
         size_t cap = t->cap ? t->cap : 256;
@@ -51,6 +52,11 @@ void text_add(struct text *t, const char *s, size_t n)
         }
         t->cap = cap;
     }
+}
+
+void text_add(struct text *t, const char *s, size_t n)
+{
+    text_reserve(t, n);
     memcpy(t->s + t->len, s, n);
     t->len += n;
     t->s[t->len] = '\0';
@@ -58,15 +64,19 @@ void text_add(struct text *t, const char *s, size_t n)
 
 void text_printf(struct text *t, const char *fmt, ...)
 {
-    char buf[4096];
     va_list ap;
     int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(buf, sizeof buf, fmt, ap);
+    n = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    if (n > 0)
-        text_add(t, buf, (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1);
+    if (n <= 0)
+        return;
+    text_reserve(t, (size_t)n);
+    va_start(ap, fmt);
+    vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    t->len += (size_t)n;
 }
 
 void text_free(struct text *t)
