@@ -3,41 +3,65 @@
  * and fails on its starter, which builds and runs. The starter is the one
  * git holds, so that a reader's work in progress changes nothing here, and
  * its hash is the one in the list of exercises, so that "not started"
- * stays true on a fresh clone. */
+ * stays true on a fresh clone. Every exercise in the list is tested. */
 #include <criterion/criterion.h>
+#include <criterion/parameterized.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "exercise.h"
 
-static const struct exercise *get(const char *id)
-{
-    const struct exercise *e = ex_find(id);
+/* An answer to check: variant 0 of an exercise is its reference solution,
+ * 1 and on the other correct answers that have a patch. */
+struct answer {
+    int exercise;
+    int variant;
+};
 
-    cr_assert(e, "exercise %s is not in tests/exercises/checks.c", id);
-    return e;
+ParameterizedTestParameters(exercises, answer_passes)
+{
+    struct answer *a = cr_malloc(sizeof *a * (size_t)nexercises * 4);
+    char path[4096];
+    size_t n = 0;
+
+    for (int i = 0; i < nexercises; i++)
+        for (int v = 0; v < 4; v++) {
+            ex_solution_path(&exercises[i], v, path, sizeof path);
+            if (v == 0 || access(path, R_OK) == 0)
+                a[n++] = (struct answer){i, v};
+        }
+    return cr_make_param_array(struct answer, a, n);
 }
 
-static void expect_pass(const char *id, int variant)
+ParameterizedTest(struct answer *a, exercises, answer_passes)
 {
-    const struct exercise *e = get(id);
+    const struct exercise *e = &exercises[a->exercise];
     struct text report = {0};
     char path[4096], tag[16];
     enum ex_result r;
 
-    snprintf(tag, sizeof tag, "solution%d", variant);
-    r = ex_solution(e, variant, path, sizeof path, &report)
+    snprintf(tag, sizeof tag, "solution%d", a->variant);
+    r = ex_solution(e, a->variant, path, sizeof path, &report)
             ? ex_try(e, path, tag, &report)
             : EX_MISSING;
-    cr_expect_eq(r, EX_PASSED, "exercise %s fails on %s:\n%s", id, path,
-                 report.s ? report.s : "");
+    cr_expect_eq(r, EX_PASSED, "exercise %s fails on answer %d:\n%s", e->id,
+                 a->variant, report.s ? report.s : "");
     text_free(&report);
 }
 
-static void expect_starter_fails(const char *id)
+ParameterizedTestParameters(exercises, starter_fails)
 {
-    const struct exercise *e = get(id);
+    int *index = cr_malloc(sizeof *index * (size_t)nexercises);
+
+    for (int i = 0; i < nexercises; i++)
+        index[i] = i;
+    return cr_make_param_array(int, index, (size_t)nexercises);
+}
+
+ParameterizedTest(int *index, exercises, starter_fails)
+{
+    const struct exercise *e = &exercises[*index];
     struct text report = {0};
     char path[4096];
     unsigned long long h;
@@ -47,67 +71,11 @@ static void expect_starter_fails(const char *id)
               report.s);
     h = ex_hash_file(path);
     cr_expect_eq(h, e->hash, "the starter of exercise %s changed: set its "
-                 "hash in tests/exercises/checks.c to 0x%016llxull", id, h);
+                 "hash in tests/exercises/checks.c to 0x%016llxull", e->id,
+                 h);
     r = ex_try(e, path, "starter", &report);
     cr_expect_eq(r, EX_WRONG, "the starter of exercise %s should build, "
-                 "run and fail its check (result %d):\n%s", id, (int)r,
+                 "run and fail its check (result %d):\n%s", e->id, (int)r,
                  report.s ? report.s : "");
     text_free(&report);
-}
-
-/* A solution and its starter; ALT: also a second correct answer. */
-#define EXERCISE(name, id)                                                   \
-    Test(exercises, name##_solution_passes) { expect_pass(id, 0); }          \
-    Test(exercises, name##_starter_fails) { expect_starter_fails(id); }
-#define ALT(name, id)                                                        \
-    Test(exercises, name##_other_answer_passes) { expect_pass(id, 1); }
-
-EXERCISE(ex1_1, "1.1")
-ALT(ex1_1, "1.1")
-EXERCISE(ex1_2, "1.2")
-ALT(ex1_2, "1.2")
-EXERCISE(ex1_3, "1.3")
-ALT(ex1_3, "1.3")
-EXERCISE(ex2_2, "2.2")
-ALT(ex2_2, "2.2")
-EXERCISE(ex2_3, "2.3")
-ALT(ex2_3, "2.3")
-EXERCISE(ex2_4, "2.4")
-ALT(ex2_4, "2.4")
-EXERCISE(ex3_1, "3.1")
-ALT(ex3_1, "3.1")
-EXERCISE(ex3_3, "3.3")
-ALT(ex3_3, "3.3")
-EXERCISE(ex3_6, "3.6")
-ALT(ex3_6, "3.6")
-EXERCISE(ex4_1, "4.1")
-EXERCISE(ex4_2, "4.2")
-EXERCISE(ex4_3, "4.3")
-ALT(ex4_3, "4.3")
-EXERCISE(ex5_1, "5.1")
-ALT(ex5_1, "5.1")
-EXERCISE(ex5_4, "5.4")
-ALT(ex5_4, "5.4")
-EXERCISE(ex5_5, "5.5")
-ALT(ex5_5, "5.5")
-
-/* Every exercise in the list has its tests above, and its files. */
-Test(exercises, every_exercise_is_tested)
-{
-    static const char *const tested[] = {"1.1", "1.2", "1.3", "2.2", "2.3",
-                                         "2.4", "3.1", "3.3", "3.6",
-                                         "4.1", "4.2", "4.3",
-                                         "5.1", "5.4", "5.5"};
-    int n = sizeof tested / sizeof tested[0];
-    char path[4096];
-
-    cr_expect_eq(nexercises, n, "%d exercises in checks.c, %d tested here",
-                 nexercises, n);
-    for (int i = 0; i < nexercises; i++) {
-        ex_solution_path(&exercises[i], 0, path, sizeof path);
-        cr_expect(access(path, R_OK) == 0, "exercise %s has no solution %s",
-                  exercises[i].id, path);
-        cr_expect(i >= n || strcmp(exercises[i].id, tested[i]) == 0,
-                  "exercise %s is not tested", exercises[i].id);
-    }
 }

@@ -64,11 +64,12 @@ void text_add(struct text *t, const char *s, size_t n)
 
 void text_printf(struct text *t, const char *fmt, ...)
 {
+    char first[256];
     va_list ap;
     int n;
 
     va_start(ap, fmt);
-    n = vsnprintf(NULL, 0, fmt, ap);
+    n = vsnprintf(first, sizeof first, fmt, ap);
     va_end(ap);
     if (n <= 0)
         return;
