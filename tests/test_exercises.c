@@ -4,10 +4,13 @@
  * git holds, so that a reader's work in progress changes nothing here, and
  * its hash is the one in the list of exercises, so that "not started"
  * stays true on a fresh clone. Every exercise in the list is tested. */
+#define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "exercise.h"
@@ -78,4 +81,59 @@ ParameterizedTest(int *index, exercises, starter_fails)
                  "run and fail its check (result %d):\n%s", e->id, (int)r,
                  report.s ? report.s : "");
     text_free(&report);
+}
+
+/* What a make command prints, stdout and stderr, and its exit status. */
+static char *make_output(const char *args, int *status)
+{
+    struct text out = {0};
+    char cmd[4096], buf[4096];
+    size_t n;
+    FILE *p;
+
+    snprintf(cmd, sizeof cmd, "make -s --no-print-directory -C '%s' %s 2>&1",
+             COURSE_ROOT, args);
+    p = popen(cmd, "r");
+    cr_assert(p, "cannot run %s", cmd);
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+        text_add(&out, buf, n);
+    *status = pclose(p);
+    text_add(&out, "", 0);
+    return out.s;
+}
+
+/* make exercise with a bad name lists the exercises and fails; make
+ * exercises gives each exercise one line with its state. One test, since
+ * both build the same tool. */
+Test(exercises, the_make_targets)
+{
+    int status;
+    char *out = make_output("exercise EX=9.9", &status), line[1024];
+
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) != 0,
+              "make exercise EX=9.9 succeeded:\n%s", out);
+    cr_expect(strstr(out, "there is no exercise 9.9"), "%s", out);
+    for (int i = 0; i < nexercises; i++) {
+        snprintf(line, sizeof line, "  %-4s  %s\n", exercises[i].id,
+                 exercises[i].title);
+        cr_expect(strstr(out, line), "the usage does not list %s:\n%s",
+                  exercises[i].id, out);
+    }
+    free(out);
+    out = make_output("exercises", &status);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", out);
+    for (int i = 0; i < nexercises; i++) {
+        const char *states[] = {"not started", "failing", "passing"};
+        int found = 0;
+
+        for (int k = 0; k < 3; k++) {
+            snprintf(line, sizeof line, "%-4s  %-11s  %-36s  %s/exercises/%s\n",
+                     exercises[i].id, states[k], exercises[i].title,
+                     exercises[i].stage, exercises[i].file);
+            found += strstr(out, line) != NULL;
+        }
+        cr_expect_eq(found, 1, "make exercises has no line for %s:\n%s",
+                     exercises[i].id, out);
+    }
+    free(out);
 }
