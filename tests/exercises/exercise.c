@@ -1,19 +1,14 @@
-/* exercise.c: build an exercise with its stage's runtime, run it, compare. */
-#define _DEFAULT_SOURCE
+/* exercise.c: build an exercise with its stage's runtime, run it, check it. */
+#define _POSIX_C_SOURCE 200809L
 #include "exercise.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #ifndef COURSE_ROOT
@@ -31,66 +26,8 @@
     "-std=c11 -Wall -Wextra -Werror -pedantic -O0 -g " EXERCISE_SANITIZE
 
 enum {
-    HANG_GUARD = 60,        /* seconds a program may run: a hang guard */
-    OUTPUT_CAP = 1 << 20,   /* bytes a program may print */
-    CONTEXT = 3,            /* lines shown around the first difference */
-    STDERR_LINES = 30       /* lines of stderr a report shows at most */
+    STDERR_LINES = 30 /* lines of stderr a report shows at most */
 };
-
-/* Make room for n more bytes and a '\0'. */
-static void text_reserve(struct text *t, size_t n)
-{
-    if (t->len + n + 1 > t->cap) {
-        size_t cap = t->cap ? t->cap : 256;
-
-        while (cap < t->len + n + 1)
-            cap *= 2;
-        t->s = realloc(t->s, cap);
-        if (!t->s) {
-            fprintf(stderr, "exercise: no memory\n");
-            exit(2);
-        }
-        t->cap = cap;
-    }
-}
-
-void text_add(struct text *t, const char *s, size_t n)
-{
-    text_reserve(t, n);
-    memcpy(t->s + t->len, s, n);
-    t->len += n;
-    t->s[t->len] = '\0';
-}
-
-void text_printf(struct text *t, const char *fmt, ...)
-{
-    char first[256];
-    va_list ap;
-    int n;
-
-    va_start(ap, fmt);
-    n = vsnprintf(first, sizeof first, fmt, ap);
-    va_end(ap);
-    if (n <= 0)
-        return;
-    text_reserve(t, (size_t)n);
-    va_start(ap, fmt);
-    vsnprintf(t->s + t->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    t->len += (size_t)n;
-}
-
-void text_free(struct text *t)
-{
-    free(t->s);
-    t->s = NULL;
-    t->len = t->cap = 0;
-}
-
-static const char *text_str(const struct text *t)
-{
-    return t->s ? t->s : "";
-}
 
 const struct exercise *ex_find(const char *id)
 {
@@ -132,110 +69,6 @@ unsigned long long ex_hash_file(const char *path)
     return h;
 }
 
-/* A whole file as a string; NULL if it can not be read. */
-static char *read_whole(const char *path)
-{
-    struct text t = {0};
-    char buf[4096];
-    size_t n;
-    FILE *f = fopen(path, "rb");
-
-    if (!f)
-        return NULL;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-        text_add(&t, buf, n);
-    fclose(f);
-    if (!t.s)
-        text_add(&t, "", 0);
-    return t.s;
-}
-
-static double seconds_now(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Read what is ready on fd into t; 0 at end of file. */
-static int drain(int fd, struct text *t, size_t *total)
-{
-    char buf[4096];
-    ssize_t n = read(fd, buf, sizeof buf);
-
-    if (n < 0)
-        return errno == EINTR || errno == EAGAIN;
-    if (n > 0 && *total < OUTPUT_CAP)
-        text_add(t, buf, (size_t)n);
-    *total += (size_t)(n > 0 ? n : 0);
-    return n > 0;
-}
-
-/* Run argv with stdin from /dev/null, collecting stdout and stderr (or
- * both in out, if merge), for at most HANG_GUARD seconds. */
-static int run(char *const argv[], struct ex_run *r, int merge)
-{
-    int out[2], err[2];
-    struct pollfd fds[2];
-    size_t total = 0;
-    double deadline = seconds_now() + HANG_GUARD;
-    pid_t pid;
-    int status, open_fds = 2;
-
-    memset(r, 0, sizeof *r);
-    if (pipe(out) < 0 || pipe(err) < 0)
-        return -1;
-    pid = fork();
-    if (pid < 0)
-        return -1;
-    if (pid == 0) {
-        int null = open("/dev/null", O_RDONLY);
-
-        dup2(null, 0);
-        dup2(out[1], 1);
-        dup2(merge ? out[1] : err[1], 2);
-        close(out[0]);
-        close(err[0]);
-        execvp(argv[0], argv);
-        fprintf(stderr, "exercise: cannot run %s: %s\n", argv[0],
-                strerror(errno));
-        _exit(127);
-    }
-    close(out[1]);
-    close(err[1]);
-    fds[0] = (struct pollfd){.fd = out[0], .events = POLLIN};
-    fds[1] = (struct pollfd){.fd = err[0], .events = POLLIN};
-    while (open_fds > 0 && !r->hung) {
-        double left = deadline - seconds_now();
-
-        if (left <= 0 || total > OUTPUT_CAP) {
-            kill(pid, SIGKILL);
-            r->hung = left <= 0 ? 1 : 2;
-            break;
-        }
-        if (poll(fds, 2, (int)(left * 1000) + 1) < 0 && errno != EINTR)
-            break;
-        for (int i = 0; i < 2; i++) {
-            if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP)))
-                continue;
-            if (!drain(fds[i].fd, i == 0 ? &r->out : &r->err, &total)) {
-                close(fds[i].fd);
-                fds[i].fd = -1;
-                open_fds--;
-            }
-        }
-    }
-    for (int i = 0; i < 2; i++)
-        if (fds[i].fd >= 0)
-            close(fds[i].fd);
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    r->status = WIFEXITED(status) ? WEXITSTATUS(status)
-                                  : 128 + WTERMSIG(status);
-    return 0;
-}
-
 /* mkdir -p path */
 static void make_dirs(const char *path)
 {
@@ -249,12 +82,6 @@ static void make_dirs(const char *path)
             *p = '/';
         }
     mkdir(dir, 0755);
-}
-
-static void run_free(struct ex_run *r)
-{
-    text_free(&r->out);
-    text_free(&r->err);
 }
 
 /* Split s at spaces into argv[*n...]; s is changed. */
@@ -287,14 +114,14 @@ static int build_runtime(const struct exercise *e, struct text *objs,
                     strerror(errno));
         return 0;
     }
-    ok = run(argv, &r, 1) == 0 && r.status == 0 && !r.hung;
+    ok = ex_run_command(argv, &r, 1) == 0 && r.status == 0 && !r.hung;
     close(fd);
     if (ok)
         text_add(objs, text_str(&r.out), r.out.len);
     else
         text_printf(report, "The stage's runtime did not build:\n%s",
                     text_str(&r.out));
-    run_free(&r);
+    ex_run_free(&r);
     return ok;
 }
 
@@ -321,11 +148,11 @@ static int build(const struct exercise *e, const char *src, const char *bin,
     argv[n++] = (char *)bin;
     argv[n++] = (char *)src;
     split(objs.s, argv, &n, 64);
-    ok = run(argv, &r, 1) == 0 && r.status == 0 && !r.hung;
+    ok = ex_run_command(argv, &r, 1) == 0 && r.status == 0 && !r.hung;
     if (!ok)
         text_printf(report, "It does not build. The compiler said:\n%s",
                     text_str(&r.out));
-    run_free(&r);
+    ex_run_free(&r);
     text_free(&objs);
     return ok;
 }
@@ -412,15 +239,15 @@ int ex_starter(const struct exercise *e, const char *tag, char *path,
     snprintf(spec, sizeof spec, "HEAD:%s/exercises/%s", e->stage, e->file);
     snprintf(name, sizeof name, "%s-starter", tag);
     src_path(e, name, path, size);
-    if (run(argv, &r, 0) == 0 && r.status == 0 && !r.hung) {
+    if (ex_run_command(argv, &r, 0) == 0 && r.status == 0 && !r.hung) {
         ok = write_file(path, r.out.s ? r.out.s : "", r.out.len);
     } else {
         ex_reader_path(e, reader, sizeof reader);
-        text = read_whole(reader);
+        text = text_read_file(reader);
         ok = text && write_file(path, text, strlen(text));
         free(text);
     }
-    run_free(&r);
+    ex_run_free(&r);
     if (!ok)
         text_printf(report, "exercise: cannot write %s\n", path);
     return ok;
@@ -440,11 +267,11 @@ int ex_solution(const struct exercise *e, int variant, char *path,
         return 0;
     ex_solution_path(e, variant, patch, sizeof patch);
     src_path(e, tag, path, size);
-    ok = run(argv, &r, 1) == 0 && r.status == 0 && !r.hung;
+    ok = ex_run_command(argv, &r, 1) == 0 && r.status == 0 && !r.hung;
     if (!ok)
         text_printf(report, "%s does not apply to the starter:\n%s", patch,
                     r.out.s ? r.out.s : "");
-    run_free(&r);
+    ex_run_free(&r);
     return ok;
 }
 
@@ -469,7 +296,7 @@ enum ex_result ex_try(const struct exercise *e, const char *src,
     for (int i = 0; e->args[i] && n < 7; i++)
         argv[n++] = (char *)e->args[i];
     argv[n] = NULL;
-    if (run(argv, &r, 0) < 0) {
+    if (ex_run_command(argv, &r, 0) < 0) {
         text_printf(report, "exercise: cannot run %s: %s\n", bin,
                     strerror(errno));
         return EX_CRASHED;
@@ -482,91 +309,7 @@ enum ex_result ex_try(const struct exercise *e, const char *src,
         result = EX_PASSED;
     if (result != EX_PASSED)
         show_stderr(&r, report);
-    run_free(&r);
+    ex_run_free(&r);
     return result;
 }
 
-int ex_line(const char *s, int n, char *buf, size_t size)
-{
-    for (int i = 1; i < n && *s; i++) {
-        s = strchr(s, '\n');
-        if (!s)
-            return 0;
-        s++;
-    }
-    if (!*s)
-        return 0;
-    snprintf(buf, size, "%.*s", (int)strcspn(s, "\n"), s);
-    return 1;
-}
-
-int ex_find_line(const char *s, const char *line)
-{
-    char buf[1024];
-
-    for (int n = 1; ex_line(s, n, buf, sizeof buf); n++)
-        if (strcmp(buf, line) == 0)
-            return n;
-    return 0;
-}
-
-static int count_lines(const char *s)
-{
-    int n = 0;
-    char buf[8];
-
-    while (ex_line(s, n + 1, buf, sizeof buf))
-        n++;
-    return n;
-}
-
-/* The widest of lines from..to of s, for the left column. */
-static int width(const char *s, int from, int to)
-{
-    char buf[1024];
-    int w = (int)strlen("expected");
-
-    for (int n = from; n <= to; n++)
-        if (ex_line(s, n, buf, sizeof buf) && (int)strlen(buf) > w)
-            w = (int)strlen(buf);
-    return w;
-}
-
-int ex_expect_output(const struct ex_run *run, const char *expected,
-                     struct text *report)
-{
-    const char *actual = text_str(&run->out);
-    char a[1024], b[1024];
-    int first = 1, last, w;
-
-    if (strcmp(actual, expected) == 0)
-        return 1;
-    while (1) {
-        int ha = ex_line(expected, first, a, sizeof a);
-        int hb = ex_line(actual, first, b, sizeof b);
-
-        if (!ha || !hb || strcmp(a, b) != 0)
-            break;
-        first++;
-    }
-    last = first + CONTEXT;
-    w = width(expected, first - CONTEXT, last);
-    text_printf(report, "The output differs from line %d on (expected %d "
-                "line%s, got %d):\n", first, count_lines(expected),
-                count_lines(expected) == 1 ? "" : "s", count_lines(actual));
-    text_printf(report, "       %-*s | %s\n", w, "expected", "actual");
-    for (int n = first > CONTEXT ? first - CONTEXT : 1; n <= last; n++) {
-        int ha = ex_line(expected, n, a, sizeof a);
-        int hb = ex_line(actual, n, b, sizeof b);
-
-        if (!ha && !hb)
-            break;
-        text_printf(report, "%s %4d %-*s | %s\n", n == first ? ">" : " ", n,
-                    w, ha ? a : "(no line)", hb ? b : "(no line)");
-    }
-    if (ex_line(expected, first, a, sizeof a) &&
-        ex_line(actual, first, b, sizeof b) && strcmp(a, b) == 0)
-        text_printf(report, "(Line %d differs only in its newline or in "
-                    "bytes past it.)\n", first);
-    return 0;
-}

@@ -16,6 +16,10 @@ void text_add(struct text *t, const char *s, size_t n);
 void text_printf(struct text *t, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void text_free(struct text *t);
+/* The string, or "" if nothing was added. */
+const char *text_str(const struct text *t);
+/* A whole file as a string to free; NULL if it can not be read. */
+char *text_read_file(const char *path);
 
 /* What one run of a program did. */
 struct ex_run {
@@ -25,6 +29,17 @@ struct ex_run {
     int hung;   /* 1 if it was stopped for taking too long, 2 for
                    printing too much */
 };
+
+enum {
+    HANG_GUARD = 60,     /* seconds a program may run: a hang guard */
+    OUTPUT_CAP = 1 << 20 /* bytes a program may print */
+};
+
+/* Run argv with stdin from /dev/null, collecting stdout and stderr (or
+ * both in out, if merge), stopping it after HANG_GUARD seconds or
+ * OUTPUT_CAP bytes. Returns -1 if it could not start it. */
+int ex_run_command(char *const argv[], struct ex_run *r, int merge);
+void ex_run_free(struct ex_run *r);
 
 /* How far a check got. */
 enum ex_result {

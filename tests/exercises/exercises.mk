@@ -4,7 +4,8 @@
 # Exercise programs get the sanitizers of the binary that builds them: the
 # tool and build/tests/test_exercises use them, build/vgtests' copy (run
 # under valgrind) does not.
-EXERCISE_SRC = tests/exercises/exercise.c tests/exercises/checks.c
+EXERCISE_SRC = $(addprefix tests/exercises/,exercise.c checks.c compare.c run.c \
+	text.c)
 EXERCISE_DEPS = $(EXERCISE_SRC) tests/exercises/exercise.h
 exercise_flags = -DCOURSE_ROOT='"$(CURDIR)"' \
 	-DEXERCISE_SANITIZE='"$(strip $1)"' \
