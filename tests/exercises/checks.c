@@ -146,6 +146,20 @@ static int check_spawn(const struct ex_run *run, struct text *report)
     return ex_expect_output(run, expected, report);
 }
 
+/* 2.5: the seed's MicroScheduler never ends, so its pool never empties. */
+static int check_forever(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "a step 1\nb step 1\na step 2\nb step 2\n"
+        "tasks left after 10 steps: 1\nthe scheduler is not done\n";
+    const char *out = run->out.s ? run->out.s : "";
+
+    if (ex_find_line(out, "the scheduler is done"))
+        text_printf(report, "The scheduler ended when its pool was empty; "
+                    "the seed's yields none for ever instead.\n");
+    return ex_expect_output(run, expected, report);
+}
+
 /* 3.1: none at the start, then the average of all numbers sent so far. */
 static int check_averager(const struct ex_run *run, struct text *report)
 {
@@ -337,6 +351,8 @@ const struct exercise exercises[] = {
      check_values},
     {"2.4", "Tasks that add tasks", "stage2-scheduler", "spawn.c", {0},
      0xb165a4a406bbf16eull, check_spawn},
+    {"2.5", "The seed's MicroScheduler", "stage2-scheduler", "forever.c",
+     {0}, 0x1c28b42b0255e8ecull, check_forever},
     {"3.1", "A running average", "stage3-send-throw", "averager.c", {0},
      0x2db010dd1db1dd89ull, check_averager},
     {"3.3", "Retry on error", "stage3-send-throw", "retry.c", {0}, 0x947ed78eabb2d583ull,
