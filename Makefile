@@ -34,7 +34,7 @@ stage_tests = $(foreach n,$(wordlist 1,$(call stage_num,$1),1 2 3 4 5 6 7 8 9),\
 # without into build/vgtests, for valgrind.
 test_bins = $(foreach s,$(STAGES),$(foreach t,$(call stage_tests,$s),\
 	$1/$s/test_$t)) $1/test_echoserver $1/test_httpd $1/test_output \
-	$1/test_quotes $1/test_layout
+	$1/test_quotes $1/test_layout $1/test_html
 TB = build/tests
 
 # $(call each,COMMAND): run COMMAND once per stage, $$s naming the stage.
@@ -90,7 +90,7 @@ run-valgrind: build-gcc
 # A unit test is built by the stage's own Makefile, read with tests/unit.mk,
 # so that it links the stage's RUNTIME.
 build-tests: $(TB)/test_echoserver $(TB)/test_httpd $(TB)/test_output \
-	$(TB)/test_quotes $(TB)/test_layout
+	$(TB)/test_quotes $(TB)/test_layout $(TB)/test_html
 	@$(foreach s,$(STAGES),$(MAKE) -C $s -f Makefile -f ../tests/unit.mk \
 		tests TESTS='$(call stage_tests,$s)' OUT=$(CURDIR)/$(TB)/$s \
 		CFLAGS='$(TEST_CFLAGS)' &&) true
@@ -131,13 +131,24 @@ test:
 	@echo "make test: step 7: tests"
 	@$(SAN_ENV) COURSE_BIN=$(B)/asan tests/run-tests $(call test_bins,$(TB))
 
-# One Doxygen run per stage (the stages share names), then the course's.
+# One Doxygen run per stage (the stages share names), then the course's,
+# with a diff page per stage (docs/diffpage.py); then one sidebar and one
+# search for all of them (docs/site.py).
+DOCS = build/docs
 docs:
-	@mkdir -p build/docs/html
+	@rm -rf $(DOCS)/html $(DOCS)/pages && mkdir -p $(DOCS)/html
+	@python3 docs/diffpage.py $(DOCS)/pages
+	@sed 's#@UP@#../#g' docs/header.html >$(DOCS)/header-stage.html
+	@sed 's#@UP@##g' docs/header.html >$(DOCS)/header-course.html
 	@$(call each,DOC_TITLE=$$s DOC_INPUT=$$s DOC_MAIN=$$s/README.md \
-		DOC_HTML=html/$$s doxygen docs/Doxyfile)
-	@DOC_TITLE='The course' DOC_INPUT='docs/mainpage.md docs/performance.md' \
-		DOC_MAIN=docs/mainpage.md DOC_HTML=html doxygen docs/Doxyfile
+		DOC_HTML=html/$$s DOC_HEADER=$(DOCS)/header-stage.html \
+		doxygen docs/Doxyfile)
+	@DOC_TITLE='The course' \
+		DOC_INPUT='docs/mainpage.md docs/performance.md $(DOCS)/pages' \
+		DOC_MAIN=docs/mainpage.md DOC_HTML=html \
+		DOC_HEADER=$(DOCS)/header-course.html doxygen docs/Doxyfile
+	@cp docs/site.js docs/site.css $(DOCS)/pages/pygments.css $(DOCS)/html/
+	@python3 docs/site.py index $(DOCS)/html
 	@echo "docs: open build/docs/html/index.html"
 
 # make diff FROM=1 TO=2: the code that stage 2's concept adds or changes

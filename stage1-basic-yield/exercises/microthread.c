@@ -1,6 +1,6 @@
-/* Exercise 1.3, MicroThread: seed 004's MicroThread, whose body calls
- * create() once and step() until it says stop; three of them in a pool.
- * Check it with make exercise EX=1.3. */
+/* Exercise 1.3, MicroThread: Leonardo Giordani's MicroThread, whose body
+ * calls create() once and step() until it says stop; three of them in a
+ * pool. Check it with make exercise EX=1.3. */
 #include <stdio.h>
 
 #include "task.h"

@@ -344,7 +344,7 @@ const struct exercise exercises[] = {
     {"1.2", "Add a task from inside a task", "stage1-basic-yield",
      "add_task.c", {0}, 0x31f573989bd8108full, check_add_task},
     {"1.3", "MicroThread", "stage1-basic-yield", "microthread.c", {0},
-     0x2456ea75ee817009ull, check_microthread},
+     0xec97803659f3a3b1ull, check_microthread},
     {"2.2", "Who gets the CPU", "stage2-scheduler", "cpu_share.c", {0},
      0xc415143457a66a8aull, check_cpu_share},
     {"2.3", "Other values", "stage2-scheduler", "values.c", {0}, 0x5e84a10ae8ec4c9bull,
