@@ -1,9 +1,10 @@
 /* test_exercises: each exercise's check passes on its reference solution
  * and on the other correct answers beside it (each a patch to the starter),
  * and fails on its starter, which builds and runs. The starter is the one
- * git holds, so that a reader's work in progress changes nothing here, and
- * its hash is the one in the list of exercises, so that "not started"
- * stays true on a fresh clone. Every exercise in the list is tested. */
+ * git holds once the reader has changed the file (see ex_starter), so that
+ * a reader's work in progress changes nothing here, and its hash is the
+ * one in the list of exercises, so that "not started" stays true on a
+ * fresh clone. Every exercise in the list is tested. */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -73,9 +74,9 @@ ParameterizedTest(int *index, exercises, starter_fails)
     cr_assert(ex_starter(e, "test", path, sizeof path, &report), "%s",
               report.s);
     h = ex_hash_file(path);
-    cr_expect_eq(h, e->hash, "the starter of exercise %s changed: set its "
-                 "hash in tests/exercises/checks.c to 0x%016llxull", e->id,
-                 h);
+    cr_expect_eq(h, e->hash, "the starter of exercise %s is not the one "
+                 "tests/exercises/checks.c has the hash of; if it is the "
+                 "right one, its hash is 0x%016llxull", e->id, h);
     r = ex_try(e, path, "starter", &report);
     cr_expect_eq(r, EX_WRONG, "the starter of exercise %s should build, "
                  "run and fail its check (result %d):\n%s", e->id, (int)r,

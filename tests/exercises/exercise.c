@@ -232,21 +232,23 @@ int ex_starter(const struct exercise *e, const char *tag, char *path,
 {
     char spec[4096], name[64], reader[4096], root[] = COURSE_ROOT;
     char *argv[] = {"git", "-C", root, "show", spec, NULL};
-    struct ex_run r;
-    char *text;
+    struct ex_run r = {0};
+    char *text = NULL;
     int ok;
 
     snprintf(spec, sizeof spec, "HEAD:%s/exercises/%s", e->stage, e->file);
     snprintf(name, sizeof name, "%s-starter", tag);
     src_path(e, name, path, size);
-    if (ex_run_command(argv, &r, 0) == 0 && r.status == 0 && !r.hung) {
-        ok = write_file(path, r.out.s ? r.out.s : "", r.out.len);
-    } else {
-        ex_reader_path(e, reader, sizeof reader);
-        text = text_read_file(reader);
-        ok = text && write_file(path, text, strlen(text));
-        free(text);
-    }
+    ex_reader_path(e, reader, sizeof reader);
+    /* The reader's file is the starter while it has the starter's hash;
+     * once the reader works on it, git still has the starter. */
+    if (ex_hash_file(reader) != e->hash &&
+        ex_run_command(argv, &r, 0) == 0 && r.status == 0 && !r.hung)
+        ok = write_file(path, text_str(&r.out), r.out.len);
+    else
+        ok = (text = text_read_file(reader)) &&
+             write_file(path, text, strlen(text));
+    free(text);
     ex_run_free(&r);
     if (!ok)
         text_printf(report, "exercise: cannot write %s\n", path);

@@ -77,9 +77,10 @@ void ex_reader_path(const struct exercise *e, char *path, size_t size);
 void ex_solution_path(const struct exercise *e, int variant, char *path,
                       size_t size);
 
-/* Write the starter as shipped (git's HEAD, or the reader's file if git has
- * none) to a file of the build directory named after tag; its path goes in
- * path. Returns 0, with the reason in the report, if it can not. */
+/* Write the starter as shipped to a file of the build directory named
+ * after tag, and its path in path: the reader's file if it has the hash of
+ * the list, else the one git's HEAD holds, else the reader's file. Returns
+ * 0, with the reason in the report, if it can not. */
 int ex_starter(const struct exercise *e, const char *tag, char *path,
                size_t size, struct text *report);
 
