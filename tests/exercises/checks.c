@@ -1,6 +1,13 @@
 /* checks.c: the exercises that check themselves, and what each expects.
  * A check looks at what the program does, never at its source, so that
- * any correct answer passes. */
+ * any correct answer passes.
+ *
+ * A new exercise: its starter in <stage>/exercises/ (it builds, runs and
+ * fails its check, with a TODO where the reader works), a line below, and
+ * its reference solution as a patch to the starter,
+ *   diff -u --label a/F --label b/F F solution.c >tests/exercises/<stage>/B.patch
+ * with F the starter and B its name without .c; other correct answers are
+ * B.alt1.patch, B.alt2.patch. test_exercises then says the starter's hash. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
