@@ -128,7 +128,8 @@ Test(exercises, the_make_targets)
         int found = 0;
 
         for (int k = 0; k < 3; k++) {
-            snprintf(line, sizeof line, "%-4s  %-11s  %-36s  %s/exercises/%s\n",
+            snprintf(line, sizeof line,
+                     "%-4s  %-11s  %-36s  %s/exercises/%s\n",
                      exercises[i].id, states[k], exercises[i].title,
                      exercises[i].stage, exercises[i].file);
             found += strstr(out, line) != NULL;

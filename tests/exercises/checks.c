@@ -5,9 +5,10 @@
  * A new exercise: its starter in <stage>/exercises/ (it builds, runs and
  * fails its check, with a TODO where the reader works), a line below, and
  * its reference solution as a patch to the starter,
- *   diff -u --label a/F --label b/F F solution.c >tests/exercises/<stage>/B.patch
- * with F the starter and B its name without .c; other correct answers are
- * B.alt1.patch, B.alt2.patch. test_exercises then says the starter's hash. */
+ *   diff -u --label a/F --label b/F F solution.c >tests/exercises/S/B.patch
+ * with F the starter, S its stage and B its name without .c; other correct
+ * answers are B.alt1.patch, B.alt2.patch. test_exercises then says the
+ * starter's hash. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,37 +347,39 @@ static int check_gather(const struct ex_run *run, struct text *report)
 }
 
 const struct exercise exercises[] = {
-    {"1.1", "Count the switches", "stage1-basic-yield", "count.c", {0},
-     0x199e5739b7874f7full, check_count},
+    {"1.1", "Count the switches", "stage1-basic-yield",
+     "count.c", {0}, 0x199e5739b7874f7full, check_count},
     {"1.2", "Add a task from inside a task", "stage1-basic-yield",
      "add_task.c", {0}, 0x31f573989bd8108full, check_add_task},
-    {"1.3", "MicroThread", "stage1-basic-yield", "microthread.c", {0},
-     0xec97803659f3a3b1ull, check_microthread},
-    {"2.2", "Who gets the CPU", "stage2-scheduler", "cpu_share.c", {0},
-     0xc415143457a66a8aull, check_cpu_share},
-    {"2.3", "Other values", "stage2-scheduler", "values.c", {0}, 0x5e84a10ae8ec4c9bull,
-     check_values},
-    {"2.4", "Tasks that add tasks", "stage2-scheduler", "spawn.c", {0},
-     0xb165a4a406bbf16eull, check_spawn},
-    {"2.5", "The seed's MicroScheduler", "stage2-scheduler", "forever.c",
-     {0}, 0x1c28b42b0255e8ecull, check_forever},
-    {"3.1", "A running average", "stage3-send-throw", "averager.c", {0},
-     0x2db010dd1db1dd89ull, check_averager},
-    {"3.3", "Retry on error", "stage3-send-throw", "retry.c", {0}, 0xa288dfad3cc8d36eull,
-     check_retry},
+    {"1.3", "MicroThread", "stage1-basic-yield",
+     "microthread.c", {0}, 0xec97803659f3a3b1ull, check_microthread},
+    {"2.2", "Who gets the CPU", "stage2-scheduler",
+     "cpu_share.c", {0}, 0xc415143457a66a8aull, check_cpu_share},
+    {"2.3", "Other values", "stage2-scheduler",
+     "values.c", {0}, 0x5e84a10ae8ec4c9bull, check_values},
+    {"2.4", "Tasks that add tasks", "stage2-scheduler",
+     "spawn.c", {0}, 0xb165a4a406bbf16eull, check_spawn},
+    {"2.5", "The seed's MicroScheduler", "stage2-scheduler",
+     "forever.c", {0}, 0x1c28b42b0255e8ecull, check_forever},
+    {"3.1", "A running average", "stage3-send-throw",
+     "averager.c", {0}, 0x2db010dd1db1dd89ull, check_averager},
+    {"3.3", "Retry on error", "stage3-send-throw",
+     "retry.c", {0}, 0xa288dfad3cc8d36eull, check_retry},
     {"3.6", "Close a scheduler inside a scheduler", "stage3-send-throw",
      "nested.c", {0}, 0xe47129503516baadull, check_nested},
-    {"4.1", "The seed's numbers", "stage4-io", "seed_numbers.c",
-     {"--virtual-time"}, 0xbe99de40fd241254ull, check_seed_numbers},
-    {"4.2", "A bounded buffer", "stage4-io", "bounded.c", {"--virtual-time"},
-     0x7eb2d52eefc1ca34ull, check_bounded},
-    {"4.3", "A deadline, not a timeout", "stage4-io", "deadline.c", {0},
-     0x53dd68333bda4875ull, check_deadline},
-    {"5.1", "Fall off the end", "stage5-subtasks", "nothing.c", {0}, 0x9e019c831ab83284ull,
-     check_nothing},
-    {"5.4", "Recursion", "stage5-subtasks", "fib.c", {0}, 0x1127f6fe6ba5d217ull, check_fib},
-    {"5.5", "Two children at once", "stage5-subtasks", "gather.c", {0},
-     0x2ebfc91f078c6133ull, check_gather},
+    {"4.1", "The seed's numbers", "stage4-io",
+     "seed_numbers.c", {"--virtual-time"},
+     0xbe99de40fd241254ull, check_seed_numbers},
+    {"4.2", "A bounded buffer", "stage4-io",
+     "bounded.c", {"--virtual-time"}, 0x7eb2d52eefc1ca34ull, check_bounded},
+    {"4.3", "A deadline, not a timeout", "stage4-io",
+     "deadline.c", {0}, 0x53dd68333bda4875ull, check_deadline},
+    {"5.1", "Fall off the end", "stage5-subtasks",
+     "nothing.c", {0}, 0x9e019c831ab83284ull, check_nothing},
+    {"5.4", "Recursion", "stage5-subtasks",
+     "fib.c", {0}, 0x1127f6fe6ba5d217ull, check_fib},
+    {"5.5", "Two children at once", "stage5-subtasks",
+     "gather.c", {0}, 0x2ebfc91f078c6133ull, check_gather},
 };
 
 const int nexercises = sizeof exercises / sizeof exercises[0];

@@ -87,7 +87,8 @@ static void make_dirs(const char *path)
 /* Split s at spaces into argv[*n...]; s is changed. */
 static void split(char *s, char **argv, int *n, int max)
 {
-    for (char *w = strtok(s, " \n"); w && *n < max - 1; w = strtok(NULL, " \n"))
+    for (char *w = strtok(s, " \n"); w && *n < max - 1;
+         w = strtok(NULL, " \n"))
         argv[(*n)++] = w;
     argv[*n] = NULL;
 }

@@ -1,11 +1,12 @@
 # The exercises that check themselves; read by the top-level Makefile.
 #   make exercises          every exercise and its state
-#   make exercise EX=1.2    build stage 1's exercise 2, run it, say what differs
+#   make exercise EX=1.2    build stage 1's exercise 2, run it, say what
+#                           differs
 # Exercise programs get the sanitizers of the binary that builds them: the
 # tool and build/tests/test_exercises use them, build/vgtests' copy (run
 # under valgrind) does not.
-EXERCISE_SRC = $(addprefix tests/exercises/,exercise.c checks.c compare.c run.c \
-	text.c)
+EXERCISE_SRC = $(addprefix tests/exercises/,exercise.c checks.c compare.c \
+	run.c text.c)
 EXERCISE_DEPS = $(EXERCISE_SRC) tests/exercises/exercise.h
 exercise_flags = -DCOURSE_ROOT='"$(CURDIR)"' \
 	-DEXERCISE_SANITIZE='"$(strip $1)"' \
