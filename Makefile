@@ -175,3 +175,6 @@ clean:
 
 .PHONY: all run build-gcc build-clang run-asan run-valgrind build-tests \
 	build-vgtests valgrind-tests test docs diff bench clean
+
+# make exercises, make exercise EX=N.K, and their test.
+include tests/exercises/exercises.mk
