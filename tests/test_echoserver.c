@@ -73,46 +73,6 @@ static unsigned char *random_lines(size_t n)
     return p;
 }
 
-/* ---- child processes ---- */
-
-/* Start argv[0] (a path) with stdin, stdout and stderr on in, out and err,
- * and no other fd of ours. It dies with this process. */
-static pid_t spawn(char *const argv[], char *const envp[], int in, int out,
-                   int err)
-{
-    struct rlimit r;
-    pid_t pid;
-
-    getrlimit(RLIMIT_NOFILE, &r);
-    fflush(NULL);
-    pid = fork();
-    cr_assert(pid >= 0, "fork: %s", strerror(errno));
-    if (pid > 0)
-        return pid;
-    /* Only async-signal-safe calls from here: the parent may have threads. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-        _exit(126);
-    for (rlim_t fd = 3; fd < r.rlim_cur; fd++)
-        close((int)fd);
-    execve(argv[0], argv, envp);
-    _exit(127);
-}
-
-/* Everything written to fd so far, as a string. */
-static char *file_text(int fd)
-{
-    struct stat st;
-    char *s;
-
-    cr_assert(fstat(fd, &st) == 0);
-    s = malloc((size_t)st.st_size + 1);
-    cr_assert(s);
-    cr_assert(pread(fd, s, (size_t)st.st_size, 0) == st.st_size);
-    s[st.st_size] = '\0';
-    return s;
-}
-
 /* ---- the server ---- */
 
 static char server_path[4096];
@@ -158,16 +118,6 @@ static char **server_argv(const char *program, char *const args[])
     return argv;
 }
 
-struct server {
-    pid_t pid;
-    int out;  /* the read end of its stdout */
-    int err;  /* a temp file with its stderr */
-    int port;
-};
-
-/* The server of the current test; fini kills it if the test failed. */
-static struct server srv = {-1, -1, -1, 0};
-
 /* Valgrind suppressions for nc and socat, a temp file; see tool_env(). */
 static char supp_path[] = "/tmp/test_echoserver_supp.XXXXXX";
 
@@ -180,11 +130,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    if (srv.pid > 0) {
-        kill(srv.pid, SIGKILL);
-        waitpid(srv.pid, NULL, 0);
-        srv.pid = -1;
-    }
+    server_kill();
     if (!strstr(supp_path, "XXXXXX"))
         unlink(supp_path);
 }
@@ -192,43 +138,8 @@ static void teardown(void)
 static void server_start(const char *program)
 {
     char *const args[] = {"--port", "0", NULL};
-    char **argv = server_argv(program, args);
-    int pipefd[2], null = open_null();
 
-    cr_assert(pipe(pipefd) == 0);
-    srv.err = temp_file();
-    srv.pid = spawn(argv, environ, null, pipefd[1], srv.err);
-    close(pipefd[1]);
-    close(null);
-    srv.out = pipefd[0];
-    srv.port = read_port(srv.out);
-}
-
-/* Stop the server with sig; it must exit 0 and have printed nothing more
- * on stdout. Returns its stderr. */
-static char *server_stop(int sig)
-{
-    char c;
-    int status;
-
-    kill(srv.pid, sig);
-    status = wait_exit(srv.pid);
-    srv.pid = -1;
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "the server did not exit 0 on signal %d (status 0x%x); "
-              "its stderr:\n%s", sig, status, file_text(srv.err));
-    cr_assert(read(srv.out, &c, 1) == 0,
-              "the server printed more than its first line on stdout");
-    close(srv.out);
-    return file_text(srv.err);
-}
-
-static void server_stop_clean(void)
-{
-    char *err = server_stop(SIGTERM);
-
-    cr_assert_str_empty(err, "the server's stderr:\n%s", err);
-    free(err);
+    server_launch(server_argv(program, args));
 }
 
 /* Call f for each fd the server has open. */

@@ -44,68 +44,6 @@
 
 extern char **environ;
 
-/* ---- random bytes from a fixed seed ---- */
-
-/* ---- child processes ---- */
-
-/* The highest fd this process has open. */
-static int max_open_fd(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int top = 2;
-
-    cr_assert(d, "/proc/self/fd: %s", strerror(errno));
-    while ((e = readdir(d)))
-        if (atoi(e->d_name) > top)
-            top = atoi(e->d_name);
-    closedir(d);
-    return top;
-}
-
-/* Start argv[0] (a path) with stdin, stdout and stderr on in, out and err,
- * and no other fd of ours. It dies with this process. */
-static pid_t spawn(char *const argv[], int in, int out, int err)
-{
-    int top = max_open_fd();
-    pid_t pid;
-
-    fflush(NULL);
-    pid = fork();
-    cr_assert(pid >= 0, "fork: %s", strerror(errno));
-    if (pid > 0)
-        return pid;
-    /* Only async-signal-safe calls from here: the parent may have threads. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-        _exit(126);
-    for (int fd = 3; fd <= top; fd++)
-        close(fd);
-    execve(argv[0], argv, environ);
-    _exit(127);
-}
-
-/* Everything written to fd so far, as a string; *len gets its length. */
-static char *file_bytes(int fd, size_t *len)
-{
-    struct stat st;
-    char *s;
-
-    cr_assert(fstat(fd, &st) == 0);
-    s = malloc((size_t)st.st_size + 1);
-    cr_assert(s);
-    cr_assert(pread(fd, s, (size_t)st.st_size, 0) == st.st_size);
-    s[st.st_size] = '\0';
-    if (len)
-        *len = (size_t)st.st_size;
-    return s;
-}
-
-static char *file_text(int fd)
-{
-    return file_bytes(fd, NULL);
-}
-
 /* ---- the files served ---- */
 
 /* /tmp/test_httpd.XXXXXX holds root/, the directory served, and files
@@ -260,16 +198,6 @@ static const char *find_server(void)
     return server_path;
 }
 
-struct server {
-    pid_t pid;
-    int out;  /* the read end of its stdout */
-    int err;  /* a temp file with its stderr */
-    int port;
-};
-
-/* The server of the current test; teardown kills it if the test failed. */
-static struct server srv = {-1, -1, -1, 0};
-
 static void setup(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -280,11 +208,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    if (srv.pid > 0) {
-        kill(srv.pid, SIGKILL);
-        waitpid(srv.pid, NULL, 0);
-        srv.pid = -1;
-    }
+    server_kill();
     remove_files();
 }
 
@@ -293,43 +217,8 @@ static void server_start(const char *timeout)
 {
     char *argv[] = {(char *)find_server(), "--port", "0", "--root", root,
                     "--timeout", (char *)timeout, NULL};
-    int pipefd[2], null = open_null();
 
-    cr_assert(pipe(pipefd) == 0);
-    srv.err = temp_file();
-    srv.pid = spawn(argv, null, pipefd[1], srv.err);
-    close(pipefd[1]);
-    close(null);
-    srv.out = pipefd[0];
-    srv.port = read_port(srv.out);
-}
-
-/* Stop the server with sig; it must exit 0 and have printed nothing more
- * on stdout. Returns its stderr. */
-static char *server_stop(int sig)
-{
-    char c;
-    int status;
-
-    kill(srv.pid, sig);
-    status = wait_exit(srv.pid);
-    srv.pid = -1;
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "the server did not exit 0 on signal %d (status 0x%x); "
-              "its stderr:\n%s", sig, status, file_text(srv.err));
-    cr_assert(read(srv.out, &c, 1) == 0,
-              "the server printed more than its first line on stdout");
-    close(srv.out);
-    return file_text(srv.err);
-}
-
-static void server_stop_clean(void)
-{
-    char *err = server_stop(SIGTERM);
-
-    cr_assert_str_empty(err, "the server's stderr:\n%s", err);
-    free(err);
-    close(srv.err);
+    server_launch(argv);
 }
 
 /* Count the server's open sockets, and its open files under root. */
@@ -407,7 +296,7 @@ static char *curl(const char *arg, ...)
     }
     va_end(ap);
     argv[n] = NULL;
-    status = wait_exit(spawn(argv, null, out, err));
+    status = wait_exit(spawn(argv, environ, null, out, err));
     text = file_text(err);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
               "curl exited with status 0x%x; its stderr:\n%s", status, text);
@@ -1315,7 +1204,7 @@ static char *wrk(const char *path)
     char *argv[] = {which("wrk"), "-t2", "-c50", "-d3s", "--timeout", "30s",
                     url(path), NULL};
     int out = temp_file(), err = temp_file(), null = open_null();
-    int status = wait_exit(spawn(argv, null, out, err));
+    int status = wait_exit(spawn(argv, environ, null, out, err));
     char *text = file_text(out), *errs = file_text(err);
 
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -1379,7 +1268,6 @@ static void stop_with_clients(int sig)
     err = server_stop(sig);
     cr_assert_str_empty(err, "the server's stderr:\n%s", err);
     free(err);
-    close(srv.err);
     close(idle);
     close(half);
     close(kept);
@@ -1471,7 +1359,6 @@ Test(httpd, connections_past_fd_setsize_are_turned_away)
     err = server_stop(SIGTERM);
     cr_assert_eq(count_fd_limit_lines(err), N - watchable);
     free(err);
-    close(srv.err);
 }
 
 /* ---- the course's page ---- */
@@ -1520,7 +1407,7 @@ static char *run_server(char *const args[], int code)
 
     for (int i = 0; args[i]; i++)
         argv[i + 1] = args[i];
-    status = wait_exit(spawn(argv, null, out, err));
+    status = wait_exit(spawn(argv, environ, null, out, err));
     text = file_text(out);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == code,
               "status 0x%x, not exit %d; stderr:\n%s", status, code,
