@@ -69,12 +69,29 @@ typedef struct conn {
     char out[CHUNK]; /* the response, a chunk at a time */
 } conn;
 
-/* Seconds from now until deadline, for the next wait; 0 once it passed. */
-static double seconds_left(long long deadline)
-{
-    long long left = deadline - io_now();
+/* What each child of a connection begins with: its task, and the
+ * connection it works for. */
+typedef struct conn_child {
+    task task;
+    conn *c;
+} conn_child;
 
-    return left > 0 ? left / 1e9 : 0;
+/* A child that runs body for c, in a struct of size bytes that begins with
+ * a conn_child. */
+static value child_for(conn *c, task_fn *body, size_t size)
+{
+    conn_child *k = io_child(body, size);
+
+    if (!k)
+        return value_task(NULL);
+    k->c = c;
+    return value_task(&k->task);
+}
+
+/* When a wait that starts now and takes the timeout ends. */
+static long long deadline_from_now(void)
+{
+    return io_now() + (long long)(timeout * 1e9);
 }
 
 /* ---- reading a request's head ---- */
@@ -82,9 +99,8 @@ static double seconds_left(long long deadline)
 /* The reader: a child that reads the head of the next request into c->in,
  * and parses each line of it as soon as the line is whole. */
 typedef struct reader {
-    task task;
+    conn_child child;
     io_wait wait;
-    conn *c;
     long long deadline; /* for the whole head */
     size_t line;        /* where the line being read starts in c->in */
     size_t fields;      /* where the header fields start; 0 until then */
@@ -190,10 +206,11 @@ static const task_error *end_head(conn *c, size_t end)
 
 /* One whole line, from line to its newline nl: the request line, a header
  * field, or the blank line at the end of the head. A line may end in CRLF
- * or LF alone; no other control character is allowed. */
+ * or LF alone; no other control character is allowed. Empty lines before
+ * the request line are ignored (RFC 9112, section 2.2). */
 static const task_error *parse_line(reader *r, char *line, char *nl)
 {
-    conn *c = r->c;
+    conn *c = r->child.c;
     size_t end = (size_t)(nl - c->in) + 1;
 
     if (nl > line && nl[-1] == '\r')
@@ -202,6 +219,8 @@ static const task_error *parse_line(reader *r, char *line, char *nl)
     for (char *p = line; p < nl; p++)
         if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
             return &bad_request;
+    if (!r->fields && !*line)
+        return NULL;
     if (!r->fields) {
         r->fields = end;
         return parse_request_line(&c->req, line);
@@ -224,7 +243,7 @@ static const task_error *over_limit(const reader *r, size_t end)
  * once the head is. */
 static const task_error *scan(reader *r)
 {
-    conn *c = r->c;
+    conn *c = r->child.c;
     const task_error *e;
     char *nl;
 
@@ -248,10 +267,11 @@ static const task_error *scan(reader *r)
 static task_status reader_main(task *t)
 {
     reader *r = (reader *)t;
-    conn *c = r->c;
+    conn *c = r->child.c;
     const task_error *e;
 
     TASK_BEGIN(t);
+    r->deadline = deadline_from_now();
     memset(&c->req, 0, sizeof c->req);
     c->head_len = 0;
     for (;;) {
@@ -262,7 +282,7 @@ static task_status reader_main(task *t)
             TASK_RETURN(t, value_int((long)c->head_len));
         TASK_YIELD_VALUE(t, io_recv(&r->wait, c->fd, c->in + c->len,
                                     sizeof c->in - c->len,
-                                    seconds_left(r->deadline)));
+                                    io_time_left(r->deadline)));
         if (t->sent.as.i == 0)
             break;
         c->len += (size_t)t->sent.as.i;
@@ -275,13 +295,7 @@ static task_status reader_main(task *t)
 
 static value read_request(conn *c)
 {
-    reader *r = io_child(reader_main, sizeof *r);
-
-    if (!r)
-        return value_task(NULL);
-    r->c = c;
-    r->deadline = io_now() + (long long)(timeout * 1e9);
-    return value_task(&r->task);
+    return child_for(c, reader_main, sizeof(reader));
 }
 
 /* ---- finding the file ---- */
@@ -351,6 +365,38 @@ static int status_of_errno(int err)
     return 500;
 }
 
+/* Whether path, which realpath() could not resolve, leads out of the root
+ * or nowhere: the deepest part of it that exists is a symbolic link that
+ * leads out, or one that does not resolve (it dangles, or loops). Cuts
+ * path short. */
+static int leads_out(char *path)
+{
+    char real[PATH_MAX];
+    struct stat st;
+    char *slash;
+
+    while (lstat(path, &st) < 0) {
+        slash = strrchr(path + root_len, '/');
+        if (!slash)
+            return 0;
+        *slash = '\0';
+    }
+    return !realpath(path, real) || !under_root(real);
+}
+
+/* The real path of path, into real: 0, or the status that says why not.
+ * Whatever lies under a symbolic link that leads out is 403, whether it
+ * exists or not, so that a client learns nothing of the files outside. */
+static int resolve(char *path, char *real)
+{
+    int err;
+
+    if (realpath(path, real))
+        return under_root(real) ? 0 : 403;
+    err = errno;
+    return leads_out(path) ? 403 : status_of_errno(err);
+}
+
 static const char *content_type(const char *path)
 {
     static const char *const types[][2] = {
@@ -381,8 +427,7 @@ static const char *content_type(const char *path)
 /* The responder: a child that sends the response to c's request, its head
  * and then its body, a chunk at a time. */
 typedef struct responder {
-    task task;
-    conn *c;
+    conn_child child;
     int file;         /* the file that is the body, or -1 */
     long long size;   /* the length of the body */
     long long left;   /* bytes of the file not read yet */
@@ -399,17 +444,14 @@ static int open_target(responder *r, const char *target)
     struct stat st;
     int status = map_path(target, path);
 
+    if (!status)
+        status = resolve(path, real);
+    if (!status && stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(path, sizeof path, "%s/index.html", real);
+        status = resolve(path, real);
+    }
     if (status)
         return status;
-    if (!realpath(path, real))
-        return status_of_errno(errno);
-    if (stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(path, sizeof path, "%s/index.html", real);
-        if (!realpath(path, real))
-            return status_of_errno(errno);
-    }
-    if (!under_root(real)) /* a symbolic link that leads out */
-        return 403;
     r->file = open(real, O_RDONLY | O_NONBLOCK); /* a FIFO must not block */
     if (r->file < 0)
         return status_of_errno(errno);
@@ -447,7 +489,7 @@ static const char *connection_field(const conn *c)
 /* The status line and header fields, into c->out; returns their length. */
 static size_t format_head(responder *r, int status)
 {
-    conn *c = r->c;
+    conn *c = r->child.c;
     char date[64];
     time_t now = time(NULL);
     struct tm tm;
@@ -468,7 +510,7 @@ static size_t format_head(responder *r, int status)
 /* Fill c->out after its first `from` bytes with the file's next bytes. */
 static const task_error *read_chunk(responder *r, size_t from)
 {
-    conn *c = r->c;
+    conn *c = r->child.c;
     size_t n = sizeof c->out - from;
     ssize_t got;
 
@@ -490,7 +532,7 @@ static const task_error *read_chunk(responder *r, size_t from)
  * of the body into c->out. */
 static const task_error *start_response(responder *r)
 {
-    conn *c = r->c;
+    conn *c = r->child.c;
     request *q = &c->req;
     int head_only = q->method && strcmp(q->method, "HEAD") == 0;
     int status = c->status;
@@ -521,10 +563,11 @@ static const task_error *start_response(responder *r)
 static task_status responder_main(task *t)
 {
     responder *r = (responder *)t;
-    conn *c = r->c;
+    conn *c = r->child.c;
     const task_error *e;
 
     TASK_BEGIN(t);
+    r->file = -1;
     e = start_response(r);
     if (e)
         TASK_FAIL(t, e);
@@ -544,13 +587,7 @@ static task_status responder_main(task *t)
 
 static value respond(conn *c)
 {
-    responder *r = io_child(responder_main, sizeof *r);
-
-    if (!r)
-        return value_task(NULL);
-    r->c = c;
-    r->file = -1;
-    return value_task(&r->task);
+    return child_for(c, responder_main, sizeof(responder));
 }
 
 /* ---- closing ---- */
@@ -561,35 +598,29 @@ static value respond(conn *c)
  * closed with unread bytes resets the connection, and the client may then
  * get the reset instead of the response. */
 typedef struct closer {
-    task task;
+    conn_child child;
     io_wait wait;
-    conn *c;
     long long deadline;
 } closer;
 
 static task_status closer_main(task *t)
 {
     closer *k = (closer *)t;
-    conn *c = k->c;
+    conn *c = k->child.c;
 
     TASK_BEGIN(t);
+    k->deadline = deadline_from_now();
     shutdown(c->fd, SHUT_WR);
     do {
         TASK_YIELD_VALUE(t, io_recv(&k->wait, c->fd, c->in, sizeof c->in,
-                                    seconds_left(k->deadline)));
+                                    io_time_left(k->deadline)));
     } while (t->sent.as.i > 0);
     TASK_END(t);
 }
 
 static value linger_close(conn *c)
 {
-    closer *k = io_child(closer_main, sizeof *k);
-
-    if (!k)
-        return value_task(NULL);
-    k->c = c;
-    k->deadline = io_now() + (long long)(timeout * 1e9);
-    return value_task(&k->task);
+    return child_for(c, closer_main, sizeof(closer));
 }
 
 /* ---- the connection ---- */
@@ -611,22 +642,6 @@ static void next_request(conn *c)
 {
     c->len -= c->head_len;
     memmove(c->in, c->in + c->head_len, c->len);
-}
-
-/* An error ends one connection only. Say why, unless the client went
- * away or was too slow, or the server is stopping (task_exit, which must
- * go on up). */
-static void end_connection(conn *c)
-{
-    const task_error *e = c->task.error;
-
-    if (!e || e == &task_exit)
-        return;
-    if (e != &io_timeout && e->code != IO_ERROR_OS + ECONNRESET &&
-        e->code != IO_ERROR_OS + EPIPE)
-        fprintf(stderr, "httpd: connection on fd %d closed: %s\n", c->fd,
-                e->message);
-    c->task.error = NULL;
 }
 
 static task_status conn_main(task *t)
@@ -655,7 +670,7 @@ static task_status conn_main(task *t)
         }
         next_request(c);
     }
-    end_connection(c);
+    server_end_connection("httpd", t, c->fd);
     TASK_FINALLY(t);
     close(c->fd);
     TASK_END(t);

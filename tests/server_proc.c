@@ -278,3 +278,82 @@ void server_kill(void)
         srv.pid = -1;
     }
 }
+
+/* ---- streamers: clients that never pause ---- */
+
+enum { MAX_STREAMERS = 64 };
+
+/* The streamers' loop, in the child: send msg again and again on every
+ * socket, read and drop what comes back; once each has had bytes back,
+ * say so on ready. Ends when the server has ended every connection. */
+static void stream(const int *fds, int n, const unsigned char *msg,
+                   size_t len, int ready)
+{
+    struct pollfd p[MAX_STREAMERS];
+    size_t at[MAX_STREAMERS] = {0};
+    int heard[MAX_STREAMERS] = {0}, open = n, quiet = n;
+    static unsigned char buf[65536];
+
+    for (int i = 0; i < n; i++)
+        p[i] = (struct pollfd){fds[i], POLLIN | POLLOUT, 0};
+    while (open > 0) {
+        if (poll(p, (nfds_t)n, GUARD_MS) <= 0)
+            _exit(1); /* hung */
+        for (int i = 0; i < n; i++) {
+            ssize_t k;
+
+            if (p[i].fd < 0 || !p[i].revents)
+                continue;
+            if (p[i].revents & POLLOUT) {
+                k = write(p[i].fd, msg + at[i], len - at[i]);
+                if (k > 0)
+                    at[i] = (at[i] + (size_t)k) % len;
+            }
+            k = read(p[i].fd, buf, sizeof buf);
+            if (k > 0 && !heard[i]++ && --quiet == 0 &&
+                write(ready, "", 1) != 1)
+                _exit(1);
+            if (k == 0 || (k < 0 && errno != EAGAIN)) {
+                close(p[i].fd);
+                p[i].fd = -1;
+                open--;
+            }
+        }
+    }
+    _exit(0);
+}
+
+/* Start a child process with n connections to port that send msg (len
+ * bytes) over and over, without a pause, and read all that comes back.
+ * Returns when every connection has had an answer; the child ends when the
+ * server has closed them all (wait_exit() it). */
+pid_t start_streamers(int port, int n, const void *msg, size_t len)
+{
+    int fds[MAX_STREAMERS], ready[2];
+    struct pollfd p;
+    pid_t pid;
+    char c;
+
+    cr_assert(n > 0 && n <= MAX_STREAMERS && len > 0);
+    for (int i = 0; i < n; i++) {
+        fds[i] = connect_to(port, 0);
+        cr_assert(fcntl(fds[i], F_SETFL, O_NONBLOCK) == 0);
+    }
+    cr_assert(pipe(ready) == 0);
+    fflush(NULL);
+    pid = fork();
+    cr_assert(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        close(ready[0]);
+        stream(fds, n, msg, len, ready[1]);
+    }
+    close(ready[1]);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    p = (struct pollfd){ready[0], POLLIN, 0};
+    cr_assert(poll(&p, 1, GUARD_MS) == 1 && read(ready[0], &c, 1) == 1,
+              "the streamers got no answer from the server");
+    close(ready[0]);
+    return pid;
+}

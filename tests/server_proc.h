@@ -43,4 +43,6 @@ char *server_stop(int sig);
 void server_stop_clean(void);
 void server_kill(void);
 
+pid_t start_streamers(int port, int n, const void *msg, size_t len);
+
 #endif

@@ -138,6 +138,8 @@ static void make_files(void)
     snprintf(root, sizeof root, "%s/root", base);
     nmade = 0;
     put_text("secret.txt", "outside the root\n");
+    make_dir("outside"); /* a directory outside, without index.html */
+    put_text("outside/file.txt", "outside too\n");
     make_dir("root");
     make_dir("root/sub");
     make_dir("root/empty");
@@ -153,6 +155,8 @@ static void make_files(void)
     make_link("root/out", "..");          /* these lead out */
     make_link("root/outfile", "../secret.txt");
     make_link("root/sub/up.txt", "../../secret.txt");
+    make_link("root/outdir", "../outside");
+    make_link("root/dangling", "../nothing"); /* leads nowhere */
     cr_assert(mkfifo(remember("root/pipe"), 0644) == 0, "mkfifo: %s",
               strerror(errno));
 }
@@ -661,6 +665,26 @@ Test(httpd, a_path_that_leads_out_of_the_root_is_403)
     server_stop_clean();
 }
 
+/* A client must not learn which files exist outside the root: under a
+ * link that leads out, a name that is there and one that is not get the
+ * same answer. */
+Test(httpd, under_a_link_that_leads_out_every_path_is_403)
+{
+    static const char *const paths[] = {
+        "/out/secret.txt", "/out/nope",      "/out/nope/deeper",
+        "/outdir",         "/outdir/",       "/outdir/file.txt",
+        "/outdir/nope",    "/outfile/nope",  "/dangling",
+        "/dangling/nope",  "/sub/up.txt/x",  "/out/%2e%2e%2fetc",
+    };
+
+    server_start("1");
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        cr_assert_eq(curl_status(paths[i]), 403, "GET %s", paths[i]);
+    cr_assert_eq(curl_status("/sub/nope"), 404, "inside, not there");
+    cr_assert_eq(curl_status("/nope/deeper"), 404, "inside, not there");
+    server_stop_clean();
+}
+
 Test(httpd, other_methods_are_405)
 {
     static const char *const methods[] = {"POST", "PUT", "DELETE",
@@ -694,7 +718,6 @@ Test(httpd, a_malformed_request_is_400)
     static const char *const requests[] = {
         "garbage\r\n\r\n",
         "garbage\n",
-        "\r\n",
         "GET /\r\n\r\n",
         "GET / \r\n\r\n",
         "GET  / HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -844,6 +867,30 @@ Test(httpd, header_fields_over_16_KiB_are_431)
     free(out);
     free(body);
     free(big);
+    wait_connections_gone();
+    server_stop_clean();
+}
+
+/* RFC 9112 section 2.2: empty lines before a request line are ignored,
+ * also between two requests on one connection. */
+Test(httpd, empty_lines_before_a_request_are_ignored)
+{
+    struct response r;
+    int fd;
+
+    server_start("1");
+    cr_assert_eq(exchange_text("\r\nGET /a.txt HTTP/1.0\r\n\r\n"), 200);
+    cr_assert_eq(exchange_text("\n\r\n\nGET /a.txt HTTP/1.0\r\n\r\n"), 200);
+    fd = connect_to(srv.port, 0);
+    send_text(fd, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n\r\n"
+                  "GET /sub/a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    r = read_response(fd, 0);
+    assert_response(&r, 200, "hello, world\n", 13);
+    free_response(&r);
+    r = read_response(fd, 0);
+    assert_response(&r, 200, "sub a\n", 6);
+    free_response(&r);
+    close(fd);
     wait_connections_gone();
     server_stop_clean();
 }
@@ -1282,6 +1329,38 @@ Test(httpd, sigterm_exits_0)
 Test(httpd, sigint_exits_0)
 {
     stop_with_clients(SIGINT);
+}
+
+/* Clients that pipeline requests without a pause keep an fd ready on
+ * every pass of the loop; the signal must stop the server all the same. */
+Test(httpd, sigterm_stops_it_under_full_load)
+{
+    static const char request[] = "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+    pid_t streamers[2];
+
+    server_start("3600");
+    /* Two processes: together they ask faster than the server answers. */
+    for (int i = 0; i < 2; i++)
+        streamers[i] = start_streamers(srv.port, 25, request,
+                                       strlen(request));
+    server_stop_clean();
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(wait_exit(streamers[i]), 0, "the streamers hung");
+}
+
+/* While one client pipelines requests without a pause, others are
+ * served: the streamer's task gives the loop back after each write. */
+Test(httpd, a_client_that_streams_requests_does_not_starve_another)
+{
+    static const char request[] = "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+    pid_t streamer;
+
+    server_start("3600");
+    streamer = start_streamers(srv.port, 1, request, strlen(request));
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(curl_status("/a.txt"), 200);
+    server_stop_clean();
+    cr_assert_eq(wait_exit(streamer), 0, "the streamer hung");
 }
 
 /* How many fds below FD_SETSIZE the server has open. */
