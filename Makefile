@@ -34,7 +34,7 @@ stage_tests = $(foreach n,$(wordlist 1,$(call stage_num,$1),1 2 3 4 5 6 7 8 9),\
 # without into build/vgtests, for valgrind.
 test_bins = $(foreach s,$(STAGES),$(foreach t,$(call stage_tests,$s),\
 	$1/$s/test_$t)) $1/test_echoserver $1/test_httpd $1/test_output \
-	$1/test_quotes
+	$1/test_quotes $1/test_layout $1/test_html
 TB = build/tests
 
 # $(call each,COMMAND): run COMMAND once per stage, $$s naming the stage.
@@ -43,27 +43,54 @@ each = for s in $(STAGES); do $1 || exit 1; done
 all:
 	@$(call each,$(MAKE) -C $$s)
 
+# make run: each stage's own programs under a header naming its lesson;
+# make run STAGE=N: stage N's only.
+RUN_STAGES = $(if $(STAGE),$(wildcard stage$(STAGE)-*),$(STAGES))
 run:
-	@$(call each,echo "==== $$s ===="; $(MAKE) -s -C $$s run)
+	@if [ -z "$(RUN_STAGES)" ]; then \
+		echo "make run: STAGE must be a stage number, as in make run STAGE=1"; \
+		echo "stages: $(STAGES)"; exit 2; fi
+	@for s in $(RUN_STAGES); do \
+		echo "==== $$(sed -n 's/^# //p' $$s/README.md | head -n 1) ($$s) ===="; \
+		$(MAKE) -s -C $$s run || exit 1; \
+	done
 
-# Every stage built into build/<variant>/<stage>.
+# Every stage built into build/<variant>/<stage>, with the programs of
+# earlier stages that its runtime still runs (tests/carried) beside its own.
+# $(call carry,VARIANT,MAKE ARGUMENTS)
+carry = tests/carried | \
+	awk '{ c[$$1] = c[$$1] " " $$2 "/" $$3 } END { for (s in c) print s, c[s] }' | \
+	while read s list; do $(MAKE) -C $$s -f Makefile -f ../tests/carry.mk \
+		carried CARRY="$$list" OUT=$(B)/$1/$$s $2 || exit 1; done
 build-gcc:
 	@$(call each,$(MAKE) -C $$s OUT=$(B)/gcc/$$s CC=gcc)
+	@$(call carry,gcc,CC=gcc)
 build-clang:
 	@$(call each,$(MAKE) -C $$s OUT=$(B)/clang/$$s CC=clang)
+	@$(call carry,clang,CC=clang)
 
-# The demos, built with sanitizers; then the gcc build under valgrind.
+# $(call run_carried,VARIANT,MAKE ARGUMENTS,ENVIRONMENT): the demos of every
+# carried program, on each runtime that carries it.
+run_carried = tests/carried | while read s home p; do \
+	$3 $(MAKE) -C $$home -f Makefile -f ../tests/carry.mk run-carried PROG=$$p \
+		OUT=$(B)/$1/$$s $2 || exit 1; done
+
+# The demos, built with sanitizers, carried programs too; then the gcc
+# build under valgrind.
 run-asan:
 	@$(call each,$(SAN_ENV) $(MAKE) -C $$s run OUT=$(B)/asan/$$s \
 		CFLAGS='$(CFLAGS) $(SANITIZE)')
+	@$(call carry,asan,CFLAGS='$(CFLAGS) $(SANITIZE)')
+	@$(call run_carried,asan,,$(SAN_ENV))
 run-valgrind: build-gcc
 	@$(call each,$(MAKE) -C $$s run OUT=$(B)/gcc/$$s CC=gcc \
 		RUNNER='$(VALGRIND)')
+	@$(call run_carried,gcc,RUNNER='$(VALGRIND)')
 
 # A unit test is built by the stage's own Makefile, read with tests/unit.mk,
 # so that it links the stage's RUNTIME.
 build-tests: $(TB)/test_echoserver $(TB)/test_httpd $(TB)/test_output \
-	$(TB)/test_quotes
+	$(TB)/test_quotes $(TB)/test_layout $(TB)/test_html
 	@$(foreach s,$(STAGES),$(MAKE) -C $s -f Makefile -f ../tests/unit.mk \
 		tests TESTS='$(call stage_tests,$s)' OUT=$(CURDIR)/$(TB)/$s \
 		CFLAGS='$(TEST_CFLAGS)' &&) true
@@ -104,21 +131,30 @@ test:
 	@echo "make test: step 7: tests"
 	@$(SAN_ENV) COURSE_BIN=$(B)/asan tests/run-tests $(call test_bins,$(TB))
 
-# One Doxygen run per stage (the stages share names), then the course's.
+# One Doxygen run per stage (the stages share names), then the course's,
+# with a diff page per stage (docs/diffpage.py); then one sidebar and one
+# search for all of them (docs/site.py).
+DOCS = build/docs
 docs:
-	@mkdir -p build/docs/html
+	@rm -rf $(DOCS)/html $(DOCS)/pages && mkdir -p $(DOCS)/html
+	@python3 docs/diffpage.py $(DOCS)/pages
+	@sed 's#@UP@#../#g' docs/header.html >$(DOCS)/header-stage.html
+	@sed 's#@UP@##g' docs/header.html >$(DOCS)/header-course.html
 	@$(call each,DOC_TITLE=$$s DOC_INPUT=$$s DOC_MAIN=$$s/README.md \
-		DOC_HTML=html/$$s doxygen docs/Doxyfile)
-	@DOC_TITLE='The course' DOC_INPUT='docs/mainpage.md docs/performance.md' \
-		DOC_MAIN=docs/mainpage.md DOC_HTML=html doxygen docs/Doxyfile
+		DOC_HTML=html/$$s DOC_HEADER=$(DOCS)/header-stage.html \
+		doxygen docs/Doxyfile)
+	@DOC_TITLE='The course' \
+		DOC_INPUT='docs/mainpage.md docs/performance.md $(DOCS)/pages' \
+		DOC_MAIN=docs/mainpage.md DOC_HTML=html \
+		DOC_HEADER=$(DOCS)/header-course.html doxygen docs/Doxyfile
+	@cp docs/site.js docs/site.css $(DOCS)/pages/pygments.css $(DOCS)/html/
+	@python3 docs/site.py index $(DOCS)/html
 	@echo "docs: open build/docs/html/index.html"
 
-# make diff FROM=1 TO=2: what stage 2 adds to stage 1, sources and lessons.
-# Programs built in place (a file X beside its X.c) are left out.
+# make diff FROM=1 TO=2: the code that stage 2's concept adds or changes
+# (tests/stage-diff says what it shows); LESSONS=1 adds the lessons.
 FROM_DIR = $(wildcard stage$(FROM)-*)
 TO_DIR = $(wildcard stage$(TO)-*)
-BINARIES = $(sort $(notdir $(wildcard $(basename \
-	$(wildcard $(FROM_DIR)/*.c $(TO_DIR)/*.c)))))
 
 diff:
 	@if [ -z "$(FROM)" ] || [ -z "$(TO)" ] || [ ! -d "$(FROM_DIR)" ] || \
@@ -127,8 +163,7 @@ diff:
 		echo "stages: $(STAGES)"; \
 		exit 2; \
 	fi
-	@diff -ru -x '*.o' $(addprefix -x ,$(BINARIES)) $(FROM_DIR) $(TO_DIR); \
-	[ $$? -le 1 ]
+	@tests/stage-diff $(FROM_DIR) $(TO_DIR) $(if $(LESSONS),lessons)
 
 bench:
 	@if [ -f bench/Makefile ]; then $(MAKE) -C bench; \

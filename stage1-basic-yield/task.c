@@ -1,4 +1,4 @@
-/* Stage 1 runtime: resuming a task, and a round-robin pool of tasks. */
+/* task.c: resuming a task, and a round-robin pool of tasks. */
 #include <stddef.h>
 
 #include "task.h"

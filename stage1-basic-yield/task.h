@@ -1,6 +1,6 @@
 /**
  * @file task.h
- * @brief Stage 1: a generator as a resumable function, and a task pool.
+ * @brief A task: a generator as a resumable function, and a task pool.
  *
  * A task is a struct that remembers where its body stopped. Its body is a
  * function that jumps back to that point each time it is called. The three

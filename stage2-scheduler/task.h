@@ -1,10 +1,11 @@
 /**
  * @file task.h
- * @brief Stage 2: a yield carries a value out to whoever resumed the task.
+ * @brief A task: a generator as a resumable function, and a task pool.
  *
  * A task is a struct that remembers where its body stopped. Its body is a
  * function that jumps back to that point each time it is called. The three
  * macros TASK_BEGIN, TASK_YIELD and TASK_END write that jump for you.
+ * A yield can carry a value out to whoever resumed the task.
  */
 #ifndef TASK_H
 #define TASK_H

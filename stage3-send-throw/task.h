@@ -1,10 +1,11 @@
 /**
  * @file task.h
- * @brief Stage 3: send a value in, throw an error in, close with cleanup.
+ * @brief A task: a generator as a resumable function, and a task pool.
  *
  * A task is a struct that remembers where its body stopped. Its body is a
  * function that jumps back to that point each time it is called. The three
  * macros TASK_BEGIN, TASK_YIELD and TASK_END write that jump for you.
+ * A yield can carry a value out to whoever resumed the task.
  * Python's PEP 342 semantics: task_send(), task_throw(), task_close().
  */
 #ifndef TASK_H

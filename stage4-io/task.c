@@ -1,4 +1,4 @@
-/* Stage 4 runtime: send, throw and close a task, and a round-robin pool. */
+/* task.c: send, throw and close a task, and a round-robin pool. */
 #include <stddef.h>
 #include <stdio.h>
 

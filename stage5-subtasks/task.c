@@ -1,4 +1,4 @@
-/* Stage 5 runtime: send, throw and close a task, and a round-robin pool. */
+/* task.c: send, throw, close and return from a task; a round-robin pool. */
 #include <stddef.h>
 #include <stdio.h>
 

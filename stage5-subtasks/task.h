@@ -1,11 +1,14 @@
 /**
  * @file task.h
- * @brief Stage 5: a task yields a child task and gets its return value.
+ * @brief A task: a generator as a resumable function, and a task pool.
  *
  * A task is a struct that remembers where its body stopped. Its body is a
  * function that jumps back to that point each time it is called. The three
  * macros TASK_BEGIN, TASK_YIELD and TASK_END write that jump for you.
+ * A yield can carry a value out to whoever resumed the task.
  * Python's PEP 342 semantics: task_send(), task_throw(), task_close().
+ * A task of the I/O loop yields wait requests to it (see io.h), or a child
+ * task that runs in its place and gives back its return value.
  */
 #ifndef TASK_H
 #define TASK_H

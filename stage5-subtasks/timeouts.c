@@ -73,6 +73,21 @@ static void open_pipe(int fds[2])
     }
 }
 
+/* A scene of a reader task on a pipe, and a writer task if there is one. */
+static void pipe_scene(const char *title, task_fn *reader, task_fn *writer)
+{
+    int fds[2];
+
+    scene(title);
+    open_pipe(fds);
+    spawn(reader, "reader")->fd = fds[0];
+    if (writer)
+        spawn(writer, "writer")->fd = fds[1];
+    run();
+    close(fds[0]);
+    close(fds[1]);
+}
+
 /* ---- a recv that times out ---- */
 
 static task_status recv_main(task *t)
@@ -91,14 +106,7 @@ static task_status recv_main(task *t)
 
 static void recv_times_out(void)
 {
-    int fds[2];
-
-    scene("a recv that times out");
-    open_pipe(fds);
-    spawn(recv_main, "reader")->fd = fds[0];
-    run();
-    close(fds[0]);
-    close(fds[1]);
+    pipe_scene("a recv that times out", recv_main, NULL);
 }
 
 /* ---- a queue get that times out ---- */
@@ -199,15 +207,7 @@ static task_status writer_main(task *t)
 
 static void timeout_handled(void)
 {
-    int fds[2];
-
-    scene("a timeout that the task handles");
-    open_pipe(fds);
-    spawn(patient_main, "reader")->fd = fds[0];
-    spawn(writer_main, "writer")->fd = fds[1];
-    run();
-    close(fds[0]);
-    close(fds[1]);
+    pipe_scene("a timeout that the task handles", patient_main, writer_main);
 }
 
 /* ---- a timeout that the task does not handle ---- */

@@ -68,7 +68,8 @@ int course_stages(const char *root, char ***stages)
         (*stages)[n++] = xstrndup(s, strlen(s));
     }
     closedir(d);
-    qsort(*stages, n, sizeof **stages, by_name);
+    if (n > 1)
+        qsort(*stages, n, sizeof **stages, by_name);
     return n;
 }
 
@@ -79,20 +80,28 @@ void course_stages_free(char **stages, int n)
     free(stages);
 }
 
-char *read_file(const char *path)
+char *read_stream(FILE *f)
 {
-    FILE *f = fopen(path, "rb");
     char *s = NULL;
     size_t len = 0, got;
 
-    if (!f)
-        return NULL;
     do {
         s = xrealloc(s, len + 4096 + 1);
         got = fread(s + len, 1, 4096, f);
         len += got;
     } while (got > 0);
     s[len] = '\0';
+    return s;
+}
+
+char *read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *s;
+
+    if (!f)
+        return NULL;
+    s = read_stream(f);
     fclose(f);
     return s;
 }
@@ -123,6 +132,12 @@ static int parse_marker(const char *s, size_t n, int line, struct marker *m)
     } else if (strncmp(s, "quote:", 6) == 0) {
         m->kind = MARK_QUOTE;
         s += 6, n -= 6;
+    } else if (strncmp(s, "diff:", 5) == 0) {
+        m->kind = MARK_DIFF;
+        s += 5, n -= 5;
+    } else if (n == 4 && strncmp(s, "diff", 4) == 0) {
+        m->kind = MARK_DIFF;
+        s += 4, n -= 4;
     } else if (n == 6 && strncmp(s, "sketch", 6) == 0) {
         m->kind = MARK_SKETCH;
     } else {

@@ -2,13 +2,21 @@
 #ifndef LESSON_H
 #define LESSON_H
 
+#include <stdio.h>
+
 /* A marker: an HTML comment on its own line right before a fenced block. */
-enum marker_kind { MARK_OUTPUT, MARK_QUOTE, MARK_SKETCH, MARK_UNKNOWN };
+enum marker_kind {
+    MARK_OUTPUT,  /* <!-- output: CMD -->: the program's output, checked */
+    MARK_QUOTE,   /* <!-- quote: FILE -->: lines of FILE, checked */
+    MARK_DIFF,    /* <!-- diff --> or <!-- diff: OLD NEW -->: checked */
+    MARK_SKETCH,  /* <!-- sketch -->: not checked */
+    MARK_UNKNOWN
+};
 
 struct marker {
     enum marker_kind kind;
     int line;  /* line number in README.md, from 1 */
-    char *arg; /* the command, the quoted file, or the whole comment */
+    char *arg; /* the command, the file(s), or the whole comment */
 };
 
 struct block {
@@ -39,5 +47,8 @@ void lesson_free(struct lesson *l);
 
 /* Read a whole file into a string; NULL if it can not be read. */
 char *read_file(const char *path);
+
+/* Read what is left of a stream into a string. */
+char *read_stream(FILE *f);
 
 #endif

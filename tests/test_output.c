@@ -1,19 +1,24 @@
 /*
- * test_output: every output a lesson documents, byte for byte.
+ * test_output: every output a lesson documents, byte for byte, from every
+ * runtime that runs the program.
  *
  * A lesson documents output with a marker right before a ```text block:
  *     <!-- output: ./pool --by-hand -->
  * The output holds for the stage whose lesson documents it and for every
- * later stage that has the program (stageJ/pool.c), until a later lesson
- * documents the same program itself (a later stage may rewrite a program,
- * as stage 4 does with prodcons).
+ * later stage, until a later lesson documents the same program itself. In
+ * each of those stages the program is its home stage's (the latest stage
+ * so far with pool.c), built against that stage's runtime: a stage's own
+ * programs, or the ones it carries from earlier stages (tests/carried),
+ * unless a stage after the home RETIRES it.
  *
- * The programs run from $COURSE_BIN/<stage>/ (default: the stage directories)
- * with the stage's source directory as their current directory.
+ * The programs run from $COURSE_BIN/<stage>/ (default: build/asan, as make
+ * test builds them), with their home stage's directory as the current
+ * directory.
  */
 #define _XOPEN_SOURCE 700
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +31,8 @@
 
 /* One test case: a command run in a stage. Strings are in cr_malloc memory. */
 struct output_case {
-    char *stage;    /* where it runs */
+    char *stage;    /* whose runtime it runs on */
+    char *home;     /* where its source is, and where it runs */
     char *lesson;   /* where it is documented: stage/README.md:line */
     char *command;  /* as documented, e.g. "./pool --by-hand" */
     char *expected; /* the block's lines */
@@ -61,14 +67,51 @@ static void program_of(const char *command, char *prog, size_t size)
     prog[n] = '\0';
 }
 
-static int has_program(const char *root, const char *stage, const char *cmd)
+static int has_program(const char *root, const char *stage, const char *prog)
 {
-    char prog[256], path[4096];
+    char path[4096];
     struct stat st;
 
-    program_of(cmd, prog, sizeof prog);
     snprintf(path, sizeof path, "%s/%s/%s.c", root, stage, prog);
     return stat(path, &st) == 0;
+}
+
+/* Does the stage's Makefile name prog in its RETIRES line? */
+static int retires(const char *root, const char *stage, const char *prog)
+{
+    char path[4096], *mk, *line, *w;
+    int found = 0;
+
+    snprintf(path, sizeof path, "%s/%s/Makefile", root, stage);
+    mk = read_file(path);
+    if (!mk)
+        return 0;
+    for (line = strtok(mk, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strncmp(line, "RETIRES =", 9) != 0)
+            continue;
+        for (w = strtok(line + 9, " \t"); w; w = strtok(NULL, " \t"))
+            found |= strcmp(w, prog) == 0;
+        break;
+    }
+    free(mk);
+    return found;
+}
+
+/* The home of the program that cmd runs on stage j's runtime: the latest
+ * stage up to j with its source; -1 if there is none, or if a stage after
+ * it retires it. */
+static int home_of(const char *root, char **stages, int j, const char *cmd)
+{
+    char prog[256];
+    int h = j;
+
+    program_of(cmd, prog, sizeof prog);
+    while (h >= 0 && !has_program(root, stages[h], prog))
+        h--;
+    for (int k = h + 1; h >= 0 && k <= j; k++)
+        if (retires(root, stages[k], prog))
+            return -1;
+    return h;
 }
 
 /* Does a lesson after doc d, up to stage j, document the same program? */
@@ -94,6 +137,7 @@ static void free_cases(struct criterion_test_params *p)
 
     for (size_t i = 0; i < p->length; i++) {
         cr_free(c[i].stage);
+        cr_free(c[i].home);
         cr_free(c[i].lesson);
         cr_free(c[i].command);
         cr_free(c[i].expected);
@@ -108,7 +152,7 @@ ParameterizedTestParameters(output, documented)
     int nstages = course_stages(root, &stages);
     struct lesson *lessons = calloc(nstages + 1, sizeof *lessons);
     struct doc *docs = NULL;
-    struct { int stage; const struct doc *d; } *runs = NULL;
+    struct { int stage, home; const struct doc *d; } *runs = NULL;
     struct output_case *cases;
     int ndocs = 0;
     size_t nruns = 0;
@@ -133,12 +177,16 @@ ParameterizedTestParameters(output, documented)
         for (int i = 0; i < ndocs; i++) {
             const struct doc *d = &docs[i];
 
+            int home;
+
             if (d->stage > j || redocumented(docs, ndocs, d, j))
                 continue;
-            if (d->stage < j && !has_program(root, stages[j], d->command))
-                continue;
+            home = home_of(root, stages, j, d->command);
+            if (home < 0 && d->stage < j)
+                continue; /* retired */
             runs = realloc(runs, (nruns + 1) * sizeof *runs);
             runs[nruns].stage = j;
+            runs[nruns].home = home < 0 ? j : home;
             runs[nruns++].d = d;
         }
     }
@@ -150,6 +198,7 @@ ParameterizedTestParameters(output, documented)
         snprintf(where, sizeof where, "%s/README.md:%d", stages[d->stage],
                  d->line);
         cases[i].stage = cr_strdup(stages[runs[i].stage]);
+        cases[i].home = cr_strdup(stages[runs[i].home]);
         cases[i].lesson = cr_strdup(where);
         cases[i].command = cr_strdup(d->command);
         cases[i].expected = cr_strdup(d->expected);
@@ -178,21 +227,22 @@ static int split(char *s, char **argv)
 static int run(const struct output_case *c, FILE *out, FILE *err)
 {
     char *root = realpath(course_root(), NULL), *bin = getenv("COURSE_BIN");
-    char cmd[4096], prog[256], dir[4096], path[sizeof dir + sizeof prog];
+    char cmd[4096], prog[256], dir[4096], path[2 * sizeof dir];
     char *argv[64];
     int status;
     pid_t pid;
 
     cr_assert(root, "no directory %s", course_root());
-    bin = bin && *bin ? realpath(bin, NULL) : NULL;
     snprintf(cmd, sizeof cmd, "%s", c->command);
     split(cmd, argv);
     program_of(c->command, prog, sizeof prog);
-    snprintf(dir, sizeof dir, "%s/%s", root, c->stage);
+    snprintf(dir, sizeof dir, "%s/%s", root, c->home);
+    bin = bin && *bin ? realpath(bin, NULL) : NULL;
     if (bin)
         snprintf(path, sizeof path, "%s/%s/%s", bin, c->stage, prog);
     else
-        snprintf(path, sizeof path, "%s/%s", dir, prog);
+        snprintf(path, sizeof path, "%s/build/asan/%s/%s", root, c->stage,
+                 prog);
     free(root);
     free(bin);
     fflush(NULL);
@@ -206,7 +256,8 @@ static int run(const struct output_case *c, FILE *out, FILE *err)
         dup2(fileno(err), 2);
         if (chdir(dir) == 0)
             execv(path, argv);
-        fprintf(stderr, "can not run %s in %s\n", path, dir);
+        fprintf(stderr, "can not run %s in %s: %s\n", path, dir,
+                strerror(errno));
         _exit(127);
     }
     waitpid(pid, &status, 0);
@@ -253,32 +304,69 @@ static int first_difference(const char *a, const char *b)
     return line;
 }
 
+/* "stage4-io/prodqueue" or "stage4-io/pool on stage5-subtasks' runtime". */
+static const char *name_case(const struct output_case *c, char *buf,
+                             size_t size)
+{
+    char prog[256];
+
+    program_of(c->command, prog, sizeof prog);
+    if (strcmp(c->home, c->stage) == 0)
+        snprintf(buf, size, "%s/%s", c->home, prog);
+    else
+        snprintf(buf, size, "%s/%s on %s's runtime", c->home, prog,
+                 c->stage);
+    return buf;
+}
+
 ParameterizedTest(struct output_case *c, output, documented, .timeout = 120)
 {
     FILE *out = tmpfile(), *err = tmpfile();
-    char *got, *errors, want[512], have[512];
+    char *got, *errors, want[512], have[512], name[1024];
     int status, line;
 
     cr_assert(out && err, "tmpfile failed");
+    name_case(c, name, sizeof name);
     status = run(c, out, err);
     got = read_all(out);
     errors = read_all(err);
     line = first_difference(c->expected, got);
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "%s: %s (documented at %s) %s %d", c->stage, c->command,
+              "%s: %s (documented at %s) %s %d", name, c->command,
               c->lesson,
               WIFEXITED(status) ? "exited with status" : "was killed by signal",
               WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-    cr_expect(errors[0] == '\0', "%s: %s wrote to stderr:\n%s", c->stage,
+    cr_expect(errors[0] == '\0', "%s: %s wrote to stderr:\n%s", name,
               c->command, errors);
     cr_expect(strcmp(got, c->expected) == 0,
               "%s: %s prints what %s does not document; line %d:\n"
               "  expected: %s\n  got:      %s",
-              c->stage, c->command, c->lesson, line,
+              name, c->command, c->lesson, line,
               line_of(c->expected, line, want, sizeof want),
               line_of(got, line, have, sizeof have));
     free(got);
     free(errors);
     fclose(out);
     fclose(err);
+}
+
+/* A wrong COURSE_ROOT finds no lesson, and so no case above: fail here. */
+Test(output, lessons_document_outputs)
+{
+    const char *root = course_root();
+    char **stages;
+    int nstages = course_stages(root, &stages), ndocs = 0;
+    struct lesson l;
+
+    cr_assert(nstages > 0, "no stage[0-9]-* directory in %s", root);
+    for (int i = 0; i < nstages; i++) {
+        if (lesson_read(root, stages[i], &l) < 0)
+            continue;
+        for (int k = 0; k < l.nblocks; k++)
+            for (int m = 0; m < l.blocks[k].nmarks; m++)
+                ndocs += l.blocks[k].marks[m].kind == MARK_OUTPUT;
+        lesson_free(&l);
+    }
+    course_stages_free(stages, nstages);
+    cr_expect(ndocs > 0, "the lessons in %s document no output", root);
 }

@@ -4,11 +4,19 @@
  *
  *     <!-- quote: task.h -->   right before a ```c block: its lines appear,
  *                              contiguous and identical, in stage/task.h
- *     <!-- sketch -->          right before a ```c block: not checked
+ *     <!-- diff -->            right before a ```diff block: its lines
+ *                              appear, contiguous and identical, in what
+ *                              make diff prints for the stage before and
+ *                              this one
+ *     <!-- diff: OLD NEW -->   the same, in what diff -u OLD NEW prints in
+ *                              the stage's directory
+ *     <!-- sketch -->          right before a ```c or ```text block: not
+ *                              checked (code that is not in the stage, or
+ *                              text that no program of the course prints)
  *     <!-- output: CMD -->     right before a ```text block (test_output)
  *
- * A ```c block without a quote or sketch marker fails, so that quoted code
- * can not drift silently.
+ * A ```c, ```text or ```diff block without its marker fails, so that
+ * nothing a lesson shows can drift silently.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
@@ -22,7 +30,9 @@
 /* One test case: a quote to check, or a problem found while reading. */
 struct quote_case {
     char *where;   /* stage/README.md:line */
-    char *file;    /* stage/file, for a quote */
+    char *stage;   /* the lesson's stage */
+    int diff;      /* 1 for a diff marker, 0 for a quote */
+    char *arg;     /* the quoted file, or the diff's files ("" for make diff) */
     char *text;    /* the quoted lines */
     char *problem; /* or NULL */
 };
@@ -39,7 +49,7 @@ static char *cr_strdup(const char *s)
 static struct quote_case *cases;
 static size_t ncases;
 
-static void add(const char *stage, int line, const char *file,
+static void add(const char *stage, int line, const struct marker *m,
                 const char *text, const char *problem)
 {
     char buf[4096];
@@ -47,50 +57,78 @@ static void add(const char *stage, int line, const char *file,
     cases = realloc(cases, (ncases + 1) * sizeof *cases);
     snprintf(buf, sizeof buf, "%s/README.md:%d", stage, line);
     cases[ncases].where = strdup(buf);
-    snprintf(buf, sizeof buf, "%s/%s", stage, file);
-    cases[ncases].file = strdup(buf);
+    cases[ncases].stage = strdup(stage);
+    cases[ncases].diff = m && m->kind == MARK_DIFF;
+    cases[ncases].arg = strdup(m ? m->arg : "");
     cases[ncases].text = strdup(text);
     cases[ncases].problem = problem ? strdup(problem) : NULL;
     ncases++;
 }
 
-static const char *const kind_name[] = { "output", "quote", "sketch", "" };
+static void problem(const char *stage, int line, const char *what)
+{
+    add(stage, line, NULL, "", what);
+}
+
+static const char *const kind_name[] = { "output", "quote", "diff",
+                                         "sketch", "" };
+
+/* The blocks each marker may come before. */
+static int fits(enum marker_kind k, const char *lang)
+{
+    switch (k) {
+    case MARK_OUTPUT:
+        return strcmp(lang, "text") == 0;
+    case MARK_QUOTE:
+        return strcmp(lang, "c") == 0;
+    case MARK_DIFF:
+        return strcmp(lang, "diff") == 0;
+    case MARK_SKETCH:
+        return strcmp(lang, "c") == 0 || strcmp(lang, "text") == 0;
+    default:
+        return 0;
+    }
+}
 
 /* Check the markers of one block; add a case for its quote or problem. */
 static void check_block(const char *stage, const struct block *b)
 {
     int c = strcmp(b->lang, "c") == 0, text = strcmp(b->lang, "text") == 0;
+    int diff = strcmp(b->lang, "diff") == 0;
+    const struct marker *m = b->nmarks ? &b->marks[0] : NULL;
     char msg[512];
 
     for (int i = 0; i < b->nmarks; i++) {
-        const struct marker *m = &b->marks[i];
+        const struct marker *k = &b->marks[i];
 
-        if (m->kind == MARK_UNKNOWN) {
+        if (k->kind == MARK_UNKNOWN) {
             snprintf(msg, sizeof msg, "<!-- %s --> is not a marker "
-                     "(output:, quote: or sketch)", m->arg);
-            add(stage, m->line, "", "", msg);
+                     "(output:, quote:, diff or sketch)", k->arg);
+            problem(stage, k->line, msg);
             return;
         }
-        if ((m->kind == MARK_OUTPUT && !text) ||
-            (m->kind != MARK_OUTPUT && !c)) {
-            snprintf(msg, sizeof msg, "a %s marker must come right before "
-                     "a ```%s block, not ```%s", kind_name[m->kind],
-                     m->kind == MARK_OUTPUT ? "text" : "c", b->lang);
-            add(stage, m->line, "", "", msg);
+        if (!fits(k->kind, b->lang)) {
+            snprintf(msg, sizeof msg, "a %s marker can not come right "
+                     "before a ```%s block", kind_name[k->kind], b->lang);
+            problem(stage, k->line, msg);
             return;
         }
     }
-    if (!c)
+    if (!c && !text && !diff)
         return;
-    if (b->nmarks == 0)
-        add(stage, b->line, "", "", "a ```c block with no marker: put "
-            "<!-- quote: FILE --> or <!-- sketch --> on the line before it");
-    else if (b->nmarks > 1)
-        add(stage, b->marks[0].line, "", "", "a ```c block takes one marker");
-    else if (b->marks[0].kind == MARK_QUOTE && !b->text[0])
-        add(stage, b->line, "", "", "an empty quote");
-    else if (b->marks[0].kind == MARK_QUOTE)
-        add(stage, b->line, b->marks[0].arg, b->text, NULL);
+    if (!m)
+        problem(stage, b->line, c ? "a ```c block with no marker: put "
+                "<!-- quote: FILE --> or <!-- sketch --> on the line before it"
+                : text ? "a ```text block with no marker: put <!-- output: "
+                "CMD --> or <!-- sketch --> on the line before it"
+                : "a ```diff block with no marker: put <!-- diff --> or "
+                "<!-- diff: OLD NEW --> on the line before it");
+    else if (b->nmarks > 1 && m->kind != MARK_OUTPUT)
+        problem(stage, m->line, "this block takes one marker");
+    else if (m->kind != MARK_OUTPUT && m->kind != MARK_SKETCH && !b->text[0])
+        problem(stage, b->line, "an empty quote");
+    else if (m->kind == MARK_QUOTE || m->kind == MARK_DIFF)
+        add(stage, b->line, m, b->text, NULL);
 }
 
 static void free_cases(struct criterion_test_params *p)
@@ -99,7 +137,8 @@ static void free_cases(struct criterion_test_params *p)
 
     for (size_t i = 0; i < p->length; i++) {
         cr_free(c[i].where);
-        cr_free(c[i].file);
+        cr_free(c[i].stage);
+        cr_free(c[i].arg);
         cr_free(c[i].text);
         if (c[i].problem)
             cr_free(c[i].problem);
@@ -125,7 +164,7 @@ ParameterizedTestParameters(lesson, quotes_and_markers)
             snprintf(msg, sizeof msg, "the %s marker is not on the line "
                      "right before a fenced block",
                      kind_name[l.strays[k].kind]);
-            add(stages[i], l.strays[k].line, "", "", msg);
+            problem(stages[i], l.strays[k].line, msg);
         }
         lesson_free(&l);
     }
@@ -134,12 +173,15 @@ ParameterizedTestParameters(lesson, quotes_and_markers)
     shared = cr_malloc((ncases + 1) * sizeof *shared);
     for (size_t i = 0; i < ncases; i++) {
         shared[i].where = cr_strdup(cases[i].where);
-        shared[i].file = cr_strdup(cases[i].file);
+        shared[i].stage = cr_strdup(cases[i].stage);
+        shared[i].diff = cases[i].diff;
+        shared[i].arg = cr_strdup(cases[i].arg);
         shared[i].text = cr_strdup(cases[i].text);
         shared[i].problem = cases[i].problem ? cr_strdup(cases[i].problem)
                                              : NULL;
         free(cases[i].where);
-        free(cases[i].file);
+        free(cases[i].stage);
+        free(cases[i].arg);
         free(cases[i].text);
         free(cases[i].problem);
     }
@@ -167,16 +209,44 @@ static int lines_of(char *s, char ***lines)
     return n;
 }
 
+/* What a diff marker quotes: make diff from the stage before (found with
+ * course_stages), or diff -u OLD NEW in the stage. NULL if it can not run. */
+static char *diff_output(const struct quote_case *c)
+{
+    const char *root = course_root();
+    char **stages, cmd[8192], *out;
+    int n = course_stages(root, &stages), i = 0;
+    FILE *p;
+
+    while (i < n && strcmp(stages[i], c->stage) != 0)
+        i++;
+    if (c->arg[0])
+        snprintf(cmd, sizeof cmd, "cd '%s/%s' && diff -u %s", root, c->stage,
+                 c->arg);
+    else if (i > 0 && i < n)
+        snprintf(cmd, sizeof cmd, "cd '%s' && tests/stage-diff %s %s", root,
+                 stages[i - 1], stages[i]);
+    else
+        cmd[0] = '\0';
+    course_stages_free(stages, n);
+    if (!cmd[0] || !(p = popen(cmd, "r")))
+        return NULL;
+    out = read_stream(p);
+    pclose(p);
+    return out;
+}
+
 ParameterizedTest(struct quote_case *c, lesson, quotes_and_markers)
 {
     char path[4096], *src, *quote, **have, **want, msg[1024] = "";
+    const char *what = c->diff ? (c->arg[0] ? c->arg : "make diff") : c->arg;
     int nhave, nwant, best = 0, at = 0;
 
     cr_assert(c->problem == NULL, "%s: %s", c->where, c->problem);
-    snprintf(path, sizeof path, "%s/%s", course_root(), c->file);
-    src = read_file(path);
-    cr_assert(src, "%s: quotes %s, which can not be read", c->where,
-              c->file);
+    snprintf(path, sizeof path, "%s/%s/%s", course_root(), c->stage, c->arg);
+    src = c->diff ? diff_output(c) : read_file(path);
+    cr_assert(src && src[0], "%s: quotes %s, which %s", c->where, what,
+              c->diff ? "prints nothing" : "can not be read");
     quote = strdup(c->text);
     nhave = lines_of(src, &have);
     nwant = lines_of(quote, &want);
@@ -191,11 +261,11 @@ ParameterizedTest(struct quote_case *c, lesson, quotes_and_markers)
     }
     if (best == 0)
         snprintf(msg, sizeof msg, "%s: the quote's first line is not in %s:"
-                 "\n  %s", c->where, c->file, want[0]);
+                 "\n  %s", c->where, what, want[0]);
     else if (best < nwant)
         snprintf(msg, sizeof msg, "%s: the quote drifted from %s; "
                  "quote line %d:\n  quote: %s\n  %s:%d: %s", c->where,
-                 c->file, best + 1, want[best], c->file, at + best + 1,
+                 what, best + 1, want[best], what, at + best + 1,
                  at + best < nhave ? have[at + best] : "(end of file)");
     cr_expect(best == nwant, "%s", msg);
     free(have);

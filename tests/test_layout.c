@@ -1,0 +1,218 @@
+/*
+ * test_layout: a stage holds its concept and nothing else, and make diff
+ * shows what the concept adds.
+ *
+ * A stage's files are its runtime (RUNTIME and HEADERS in its Makefile),
+ * its programs (PROGRAMS), its Makefile and its lesson; its directories
+ * are data of its programs (www/) or its exercises. A program of an earlier
+ * stage is never copied forward: a later stage's program of the same name
+ * is a different file, changed by the later concept.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lesson.h"
+
+/* What a command prints on stdout, run from the top of the course. */
+static char *output_of(const char *fmt, const char *a, const char *b)
+{
+    char cmd[4096], line[2048];
+    FILE *p;
+    char *out;
+
+    snprintf(line, sizeof line, fmt, a, b);
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s", course_root(), line);
+    p = popen(cmd, "r");
+    cr_assert(p, "can not run %s", cmd);
+    out = read_stream(p);
+    cr_assert(pclose(p) == 0, "%s failed", line);
+    return out;
+}
+
+/* A variable of a stage's Makefile, as " word word ". */
+static char *stage_var(const char *stage, const char *var)
+{
+    char *words = output_of("make -s -C %s -f Makefile -f ../tests/show.mk "
+                            "show V=%s", stage, var);
+    char *s = malloc(strlen(words) + 3);
+
+    sprintf(s, " %s", words);
+    s[strcspn(s, "\n")] = '\0';
+    strcat(s, " ");
+    free(words);
+    return s;
+}
+
+static int listed(const char *list, const char *name, const char *suffix)
+{
+    char word[512];
+
+    snprintf(word, sizeof word, " %s%s ", name, suffix);
+    return strstr(list, word) != NULL;
+}
+
+/* Is name a file the stage may hold? */
+static int belongs(const char *name, const char *runtime, const char *headers,
+                   const char *programs)
+{
+    size_t n = strlen(name);
+    char base[512];
+
+    if (!strcmp(name, "Makefile") || !strcmp(name, "README.md"))
+        return 1;
+    if (listed(runtime, name, "") || listed(headers, name, ""))
+        return 1;
+    if (listed(programs, name, "")) /* built in place */
+        return 1;
+    if (n > 2 && !strcmp(name + n - 2, ".o"))
+        return 1;
+    if (n > 2 && !strcmp(name + n - 2, ".c") && n - 2 < sizeof base) {
+        memcpy(base, name, n - 2);
+        base[n - 2] = '\0';
+        return listed(programs, base, "");
+    }
+    return 0;
+}
+
+Test(layout, a_stage_holds_its_runtime_programs_makefile_and_lesson)
+{
+    const char *root = course_root();
+    char **stages, path[4096];
+    int n = course_stages(root, &stages);
+
+    cr_assert(n > 0, "no stage[0-9]-* directory in %s", root);
+    for (int i = 0; i < n; i++) {
+        char *runtime = stage_var(stages[i], "RUNTIME");
+        char *headers = stage_var(stages[i], "HEADERS");
+        char *programs = stage_var(stages[i], "PROGRAMS");
+        DIR *d;
+        struct dirent *e;
+        struct stat st;
+
+        snprintf(path, sizeof path, "%s/%s", root, stages[i]);
+        d = opendir(path);
+        cr_assert(d, "can not read %s", path);
+        while ((e = readdir(d))) {
+            if (e->d_name[0] == '.')
+                continue;
+            snprintf(path, sizeof path, "%s/%s/%s", root, stages[i],
+                     e->d_name);
+            cr_assert(stat(path, &st) == 0);
+            if (S_ISDIR(st.st_mode))
+                continue;
+            cr_expect(belongs(e->d_name, runtime, headers, programs),
+                      "%s/%s is neither runtime (RUNTIME, HEADERS), nor a "
+                      "program of the stage (PROGRAMS), nor its Makefile or "
+                      "lesson", stages[i], e->d_name);
+        }
+        closedir(d);
+        free(runtime);
+        free(headers);
+        free(programs);
+    }
+    course_stages_free(stages, n);
+}
+
+Test(layout, no_program_is_a_copy_of_an_earlier_stages)
+{
+    const char *root = course_root();
+    char **stages, path[4096];
+    int n = course_stages(root, &stages);
+
+    for (int j = 1; j < n; j++) {
+        char *programs = stage_var(stages[j], "PROGRAMS");
+
+        char *save;
+
+        for (char *p = strtok_r(programs, " ", &save); p;
+             p = strtok_r(NULL, " ", &save)) {
+            char *mine, *theirs;
+
+            snprintf(path, sizeof path, "%s/%s/%s.c", root, stages[j], p);
+            mine = read_file(path);
+            cr_assert(mine, "%s/%s.c is in PROGRAMS but can not be read",
+                      stages[j], p);
+            for (int i = 0; i < j; i++) {
+                snprintf(path, sizeof path, "%s/%s/%s.c", root, stages[i], p);
+                theirs = read_file(path);
+                cr_expect(!theirs || strcmp(mine, theirs) != 0,
+                          "%s/%s.c is a copy of %s/%s.c: a program lives in "
+                          "its home stage only", stages[j], p, stages[i], p);
+                free(theirs);
+            }
+            free(mine);
+        }
+        free(programs);
+    }
+    course_stages_free(stages, n);
+}
+
+/* Is "diff -uN FROM/file TO/file" in the diff? */
+static int shows(const char *diff, const char *from, const char *to,
+                 const char *file)
+{
+    char header[1024];
+
+    snprintf(header, sizeof header, "diff -uN %s/%s %s/%s\n", from, file, to,
+             file);
+    return strstr(diff, header) != NULL;
+}
+
+Test(layout, make_diff_shows_new_files_in_full_and_no_lesson)
+{
+    const char *root = course_root();
+    char **stages, path[4096];
+    int n = course_stages(root, &stages);
+
+    for (int i = 1; i < n; i++) {
+        char *diff = output_of("tests/stage-diff %s %s", stages[i - 1],
+                               stages[i]);
+        char *lessons = output_of("tests/stage-diff %s %s lessons",
+                                  stages[i - 1], stages[i]);
+        char *runtime = stage_var(stages[i], "RUNTIME");
+        struct stat st;
+        char *save;
+
+        cr_expect(!shows(diff, stages[i - 1], stages[i], "README.md"),
+                  "make diff %s %s shows the lesson", stages[i - 1],
+                  stages[i]);
+        cr_expect(shows(lessons, stages[i - 1], stages[i], "README.md"),
+                  "make diff %s %s LESSONS=1 leaves the lesson out",
+                  stages[i - 1], stages[i]);
+        for (char *f = strtok_r(runtime, " ", &save); f;
+             f = strtok_r(NULL, " ", &save)) {
+            char *text, *copy, *lines;
+
+            snprintf(path, sizeof path, "%s/%s/%s", root, stages[i - 1], f);
+            if (stat(path, &st) == 0)
+                continue; /* not new */
+            cr_expect(shows(diff, stages[i - 1], stages[i], f),
+                      "make diff %s %s does not show the new %s",
+                      stages[i - 1], stages[i], f);
+            /* In full: every line of it, as an added line. */
+            snprintf(path, sizeof path, "%s/%s/%s", root, stages[i], f);
+            text = read_file(path);
+            copy = strdup(text);
+            for (char *l = strtok_r(copy, "\n", &lines); l;
+                 l = strtok_r(NULL, "\n", &lines)) {
+                char added[4096];
+
+                snprintf(added, sizeof added, "\n+%s\n", l);
+                cr_expect(strstr(diff, added), "make diff %s %s leaves out "
+                          "this line of the new %s:\n%s", stages[i - 1],
+                          stages[i], f, l);
+            }
+            free(copy);
+            free(text);
+        }
+        free(runtime);
+        free(diff);
+        free(lessons);
+    }
+    course_stages_free(stages, n);
+}
