@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -27,7 +28,7 @@
 enum {
     REQUEST_LINE_MAX = 8192, /* bytes of the request line, with its end */
     FIELDS_MAX = 16384,      /* bytes of the header fields and blank line */
-    CHUNK = 16384            /* bytes of a response sent at a time */
+    CHUNK = 16384            /* bytes of a head and a body sent in one write */
 };
 
 static char root[PATH_MAX]; /* the directory served, as a real path */
@@ -66,7 +67,7 @@ typedef struct conn {
     /* The head of the request, and what came after it: the next request.
      * A head within both limits always fits. */
     char in[REQUEST_LINE_MAX + FIELDS_MAX];
-    char out[CHUNK]; /* the response, a chunk at a time */
+    char out[CHUNK]; /* the response's head, and a body that fits with it */
 } conn;
 
 /* What each child of a connection begins with: its task, and the
@@ -384,17 +385,28 @@ static int leads_out(char *path)
     return !realpath(path, real) || !under_root(real);
 }
 
-/* The real path of path, into real: 0, or the status that says why not.
- * Whatever lies under a symbolic link that leads out is 403, whether it
- * exists or not, so that a client learns nothing of the files outside. */
-static int resolve(char *path, char *real)
+/* Open path into *fd, without blocking (it may be a FIFO), and ask the
+ * kernel where the file it opened really is (/proc/self/fd): into real,
+ * and its kind and size into st. Returns 0, or the status that says why
+ * not. Whatever lies under a symbolic link that leads out is 403, whether
+ * it exists or not, so that a client learns nothing of the files outside. */
+static int open_under_root(char *path, char *real, int *fd, struct stat *st)
 {
+    char link[64];
+    ssize_t n;
     int err;
 
-    if (realpath(path, real))
-        return under_root(real) ? 0 : 403;
-    err = errno;
-    return leads_out(path) ? 403 : status_of_errno(err);
+    *fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (*fd < 0) {
+        err = errno;
+        return leads_out(path) ? 403 : status_of_errno(err);
+    }
+    snprintf(link, sizeof link, "/proc/self/fd/%d", *fd);
+    n = readlink(link, real, PATH_MAX - 1);
+    if (n < 0 || fstat(*fd, st) < 0)
+        return 500;
+    real[n] = '\0';
+    return under_root(real) ? 0 : 403;
 }
 
 static const char *content_type(const char *path)
@@ -424,15 +436,18 @@ static const char *content_type(const char *path)
 
 /* ---- sending the response ---- */
 
-/* The responder: a child that sends the response to c's request, its head
- * and then its body, a chunk at a time. */
+/* The responder: a child that sends the response to c's request: its head
+ * from c->out, with the body if both fit, else the body after it straight
+ * from the file. */
 typedef struct responder {
     conn_child child;
+    io_wait wait;
     int file;         /* the file that is the body, or -1 */
     long long size;   /* the length of the body */
     long long left;   /* bytes of the file not read yet */
     const char *type; /* the body's Content-Type */
     size_t len;       /* bytes in c->out to send */
+    size_t sent;      /* of them, those sent before io_send */
 } responder;
 
 /* Open the regular file that target names under the root; a directory
@@ -445,17 +460,15 @@ static int open_target(responder *r, const char *target)
     int status = map_path(target, path);
 
     if (!status)
-        status = resolve(path, real);
-    if (!status && stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
+        status = open_under_root(path, real, &r->file, &st);
+    if (!status && S_ISDIR(st.st_mode)) {
+        close(r->file);
         snprintf(path, sizeof path, "%s/index.html", real);
-        status = resolve(path, real);
+        status = open_under_root(path, real, &r->file, &st);
     }
     if (status)
         return status;
-    r->file = open(real, O_RDONLY | O_NONBLOCK); /* a FIFO must not block */
-    if (r->file < 0)
-        return status_of_errno(errno);
-    if (fstat(r->file, &st) < 0 || !S_ISREG(st.st_mode))
+    if (!S_ISREG(st.st_mode))
         return 404;
     r->size = st.st_size;
     r->type = content_type(real);
@@ -486,50 +499,78 @@ static const char *connection_field(const conn *c)
     return c->req.minor == 0 ? "Connection: keep-alive\r\n" : "";
 }
 
+/* The Date field's value for now, made again only when the second
+ * changes: every response of one second has the same. */
+static const char *http_date(void)
+{
+    static char date[64];
+    static time_t made = -1;
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (now != made) {
+        strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT",
+                 gmtime_r(&now, &tm));
+        made = now;
+    }
+    return date;
+}
+
 /* The status line and header fields, into c->out; returns their length. */
 static size_t format_head(responder *r, int status)
 {
     conn *c = r->child.c;
-    char date[64];
-    time_t now = time(NULL);
-    struct tm tm;
 
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT",
-             gmtime_r(&now, &tm));
     return (size_t)snprintf(c->out, sizeof c->out,
                             "HTTP/1.1 %d %s\r\n"
                             "Date: %s\r\n"
                             "Content-Type: %s\r\n"
                             "Content-Length: %lld\r\n"
                             "%s%s\r\n",
-                            status, reason(status), date, r->type, r->size,
+                            status, reason(status), http_date(), r->type,
+                            r->size,
                             status == 405 ? "Allow: GET, HEAD\r\n" : "",
                             connection_field(c));
 }
 
-/* Fill c->out after its first `from` bytes with the file's next bytes. */
-static const task_error *read_chunk(responder *r, size_t from)
+/* Read the whole body, r->left bytes, into c->out after its r->len. */
+static const task_error *read_body(responder *r)
 {
     conn *c = r->child.c;
-    size_t n = sizeof c->out - from;
     ssize_t got;
 
-    if ((long long)n > r->left)
-        n = (size_t)r->left;
-    r->left -= (long long)n;
-    r->len = from;
-    while (n > 0) {
-        got = read(r->file, c->out + r->len, n);
+    while (r->left > 0) {
+        got = read(r->file, c->out + r->len, (size_t)r->left);
         if (got <= 0)
             return got < 0 ? io_os_error(errno) : &file_changed;
         r->len += (size_t)got;
-        n -= (size_t)got;
+        r->left -= got;
     }
     return NULL;
 }
 
-/* Choose the status, open the file, and put the head and the first chunk
- * of the body into c->out. */
+/* Try to send the head of a response whose body sendfile() sends next,
+ * with MSG_MORE: the kernel holds the head back for the body, and both
+ * leave in full packets. Else, with TCP_NODELAY, the head would leave
+ * alone, and the client would read twice. What is not sent now, io_send
+ * sends. */
+static void send_head_first(responder *r)
+{
+    ssize_t n = send(r->child.c->fd, r->child.c->out, r->len,
+                     MSG_MORE | MSG_NOSIGNAL);
+
+    r->sent = n > 0 ? (size_t)n : 0;
+}
+
+/* How much of the file the next sendfile() may send: all that is left,
+ * in pieces of at most 1 GiB. */
+static size_t next_piece(const responder *r)
+{
+    return r->left > (1 << 30) ? (size_t)1 << 30 : (size_t)r->left;
+}
+
+/* Choose the status, open the file, and put the head into c->out, with the
+ * body if both fit. */
 static const task_error *start_response(responder *r)
 {
     conn *c = r->child.c;
@@ -557,7 +598,10 @@ static const task_error *start_response(responder *r)
         return NULL;
     }
     r->left = r->size;
-    return read_chunk(r, len);
+    r->len = len;
+    if (r->size > (long long)(sizeof c->out - len))
+        return NULL; /* too big to go with the head: sendfile() sends it */
+    return read_body(r);
 }
 
 static task_status responder_main(task *t)
@@ -565,19 +609,30 @@ static task_status responder_main(task *t)
     responder *r = (responder *)t;
     conn *c = r->child.c;
     const task_error *e;
+    ssize_t n;
 
     TASK_BEGIN(t);
     r->file = -1;
     e = start_response(r);
     if (e)
         TASK_FAIL(t, e);
-    for (;;) {
-        TASK_YIELD_VALUE(t, io_send(c->fd, c->out, r->len, timeout));
-        if (r->left == 0)
-            break;
-        e = read_chunk(r, 0);
-        if (e)
-            TASK_FAIL(t, e);
+    if (r->left > 0)
+        send_head_first(r);
+    if (r->sent < r->len)
+        TASK_YIELD_VALUE(t, io_send(c->fd, c->out + r->sent,
+                                    r->len - r->sent, timeout));
+    /* A larger body goes from the file straight to the socket: the kernel
+     * copies it, and it never passes through c->out. */
+    while (r->left > 0) {
+        n = sendfile(c->fd, r->file, NULL, next_piece(r));
+        if (n > 0) {
+            r->left -= n;
+            TASK_YIELD(t); /* a write is a turn, as in io_send */
+        } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            TASK_YIELD_VALUE(t, io_writable(&r->wait, c->fd, timeout));
+        } else {
+            TASK_FAIL(t, n < 0 ? io_os_error(errno) : &file_changed);
+        }
     }
     TASK_FINALLY(t);
     if (r->file >= 0)
@@ -709,7 +764,7 @@ static const char usage[] =
     "the program)\n"
     "  --timeout SECONDS  1 to 3600 (default 10): the time a client has "
     "to send a\n"
-    "                     request's head, and to take each 16 KiB of a "
+    "                     request's head, and to make room for more of a "
     "response\n"
     "Serves the files under DIR to GET and HEAD over HTTP/1.1. A request "
     "line may\nhave 8 KiB, its header fields 16 KiB. The first line on "
