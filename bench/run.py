@@ -55,7 +55,7 @@ FULL = dict(QUICK, **{
     "echo_seconds": 0.5,
     "echo_reps": 5,
     "wrk_seconds": 3,
-    "wrk_reps": 3,
+    "wrk_reps": 5,
 })
 
 TEN_MILLION = 10000000
