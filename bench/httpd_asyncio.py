@@ -1,25 +1,37 @@
 """httpd_asyncio.py: the Python peer of stage 5's httpd, asyncio streams.
 
-    python3 httpd_asyncio.py --file PATH [--host HOST] [--port PORT]
+    python3 httpd_asyncio.py --root DIR [--host HOST] [--port PORT]
 
-Serves the one file PATH for every GET (HEAD too) over HTTP/1.1, keeping
-connections alive unless the client asks to close. Prints "listening on
-HOST:PORT" as its first line and stops cleanly on SIGTERM or SIGINT.
+Serves the files under DIR to GET and HEAD over HTTP/1.1, keeping
+connections alive unless the client asks to close. It does per request
+what httpd does: decodes the path, resolves it under the root (a ".."
+segment or a link that leads out is 403, a directory means its
+index.html), opens and reads the file, and sends a head with its Date,
+Content-Type and Content-Length. Prints "listening on HOST:PORT" as its
+first line and stops cleanly on SIGTERM or SIGINT.
 """
 
 import argparse
 import asyncio
+import email.utils
+import os
 import resource
 import signal
+import urllib.parse
 
 MAX_HEADER = 16384
+TYPES = {"html": "text/html; charset=utf-8", "css": "text/css; charset=utf-8",
+         "txt": "text/plain; charset=utf-8", "png": "image/png"}
+REASONS = {200: "OK", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+           405: "Method Not Allowed"}
 
 
-def response(status, body, keep_alive, content_type="text/html"):
-    head = ("HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n"
-            "Connection: %s\r\n\r\n" % (status, content_type, len(body),
-                                        "keep-alive" if keep_alive else "close"))
-    return head.encode("ascii")
+def head(status, length, content_type, keep_alive):
+    return ("HTTP/1.1 %d %s\r\nDate: %s\r\nContent-Type: %s\r\n"
+            "Content-Length: %d\r\n%s\r\n" % (
+                status, REASONS[status], email.utils.formatdate(usegmt=True),
+                content_type, length,
+                "" if keep_alive else "Connection: close\r\n")).encode("ascii")
 
 
 def wants_keep_alive(version, headers):
@@ -32,17 +44,55 @@ def wants_keep_alive(version, headers):
 def parse_request(raw):
     lines = raw.decode("latin-1").split("\r\n")
     parts = lines[0].split()
-    if len(parts) != 3:
+    if len(parts) != 3 or not parts[1].startswith("/"):
         return None
     headers = {}
     for line in lines[1:]:
         name, sep, value = line.partition(":")
         if sep:
             headers[name.strip().lower()] = value.strip()
-    return parts[0], parts[2], headers
+    return parts[0], parts[1], parts[2], headers
 
 
-def make_handler(body):
+def find_file(root, target):
+    """(status, real path): the file target names under root, as httpd
+    finds it."""
+    path = urllib.parse.unquote(target.split("?", 1)[0])
+    if "\0" in path or ".." in path.split("/"):
+        return 403, None
+    real = os.path.realpath(root + path)
+    if real != root and not real.startswith(root + "/"):
+        return 403, None
+    if os.path.isdir(real):
+        real = os.path.realpath(os.path.join(real, "index.html"))
+        if not real.startswith(root + "/"):
+            return 403, None
+    return (200, real) if os.path.isfile(real) else (404, None)
+
+
+def respond(root, method, target, keep):
+    """The bytes of the response."""
+    if method not in ("GET", "HEAD"):
+        status, real = 405, None
+    else:
+        status, real = find_file(root, target)
+    if status != 200:
+        body = ("%d %s\n" % (status, REASONS[status])).encode("ascii")
+        kind = "text/plain; charset=utf-8"
+    else:
+        try:
+            with open(real, "rb") as f:
+                body = f.read()
+        except OSError:
+            status, body, kind = 404, b"404 Not Found\n", "text/plain; charset=utf-8"
+        else:
+            ext = real.rsplit(".", 1)[-1].lower() if "." in real else ""
+            kind = TYPES.get(ext, "application/octet-stream")
+    data = head(status, len(body), kind, keep)
+    return data if method == "HEAD" else data + body
+
+
+def make_handler(root):
     async def handle(reader, writer):
         try:
             while True:
@@ -52,16 +102,11 @@ def make_handler(body):
                     break
                 request = parse_request(raw)
                 if request is None:
-                    writer.write(response("400 Bad Request", b"", False))
+                    writer.write(head(400, 0, "text/plain", False))
                     break
-                method, version, headers = request
+                method, target, version, headers = request
                 keep = wants_keep_alive(version, headers)
-                if method not in ("GET", "HEAD"):
-                    writer.write(response("405 Method Not Allowed", b"", keep))
-                else:
-                    writer.write(response("200 OK", body, keep))
-                    if method == "GET":
-                        writer.write(body)
+                writer.write(respond(root, method, target, keep))
                 await writer.drain()
                 if not keep:
                     break
@@ -72,8 +117,8 @@ def make_handler(body):
     return handle
 
 
-async def serve(host, port, body):
-    server = await asyncio.start_server(make_handler(body), host, port,
+async def serve(host, port, root):
+    server = await asyncio.start_server(make_handler(root), host, port,
                                         backlog=4096, limit=MAX_HEADER)
     name = server.sockets[0].getsockname()
     print("listening on %s:%d" % (name[0], name[1]), flush=True)
@@ -86,16 +131,14 @@ async def serve(host, port, body):
 
 
 def main():
-    parser = argparse.ArgumentParser(description="asyncio one-file httpd")
+    parser = argparse.ArgumentParser(description="asyncio httpd")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--file", required=True)
+    parser.add_argument("--root", required=True)
     args = parser.parse_args()
-    with open(args.file, "rb") as f:
-        body = f.read()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    asyncio.run(serve(args.host, args.port, body))
+    asyncio.run(serve(args.host, args.port, os.path.realpath(args.root)))
 
 
 if __name__ == "__main__":

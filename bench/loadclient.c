@@ -1,6 +1,9 @@
 /*
  * loadclient: drive echo servers with C connections each, every connection
- * sending a message of S bytes and reading it all back, over and over.
+ * sending a message of S bytes and reading it all back, over and over. A
+ * message is one line: S - 1 bytes that are not a newline, then a newline,
+ * so that a server that echoes lines and one that echoes bytes get the
+ * same work.
  *
  *   loadclient --host H --port P[,P2,...] [-c CONNS] [-s BYTES]
  *              [-d SECONDS] [-r REPS]
@@ -33,6 +36,7 @@
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "measure.h"
@@ -189,7 +193,8 @@ static void raise_fd_limit(long wanted)
     setrlimit(RLIMIT_NOFILE, &r);
 }
 
-/* Bytes that do not repeat soon, so a shifted or mixed-up echo shows. */
+/* Bytes that do not repeat soon, so a shifted or mixed-up echo shows; none
+ * is a newline, which only ends a message. */
 static void make_pattern(struct load *l)
 {
     unsigned long x = 88172645463325252ul;
@@ -203,11 +208,12 @@ static void make_pattern(struct load *l)
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        l->pattern[i] = (unsigned char)x;
+        l->pattern[i] = (unsigned char)x == '\n' ? 'n' : (unsigned char)x;
     }
 }
 
-/* The message connection @p c sends in its current round. */
+/* The message connection @p c sends in its current round: its first size - 1
+ * bytes; the newline that ends it is not in the pattern. */
 static const unsigned char *message(struct target *t, struct conn *c)
 {
     size_t index = (size_t)(c - t->conns);
@@ -247,7 +253,16 @@ static void send_more(struct target *t, struct conn *c)
     size_t size = t->load->size;
 
     while (c->sent < size) {
-        ssize_t n = send(c->fd, msg + c->sent, size - c->sent, MSG_NOSIGNAL);
+        struct iovec iov[2] = {{(void *)(msg + c->sent), size - 1 - c->sent},
+                               {"\n", 1}};
+        struct msghdr m = {.msg_iov = iov, .msg_iovlen = 2};
+        ssize_t n;
+
+        if (c->sent == size - 1) { /* only the newline is left */
+            m.msg_iov = iov + 1;
+            m.msg_iovlen = 1;
+        }
+        n = sendmsg(c->fd, &m, MSG_NOSIGNAL);
 
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             if (!c->want_out)
@@ -282,6 +297,20 @@ static void round_done(struct target *t, struct conn *c)
         start_message(t, c);
 }
 
+/* Whether the n bytes got are what comes back at c->received: the message,
+ * then its newline. */
+static int echoed_right(struct target *t, struct conn *c,
+                        const unsigned char *got, size_t n)
+{
+    size_t body = t->load->size - 1, k = 0;
+
+    if (c->received < body)
+        k = n < body - c->received ? n : body - c->received;
+    if (memcmp(got, message(t, c) + c->received, k) != 0)
+        return 0;
+    return k == n || (k + 1 == n && got[k] == '\n');
+}
+
 /* Read what the server echoed and check it against what was sent. */
 static void receive_more(struct target *t, struct conn *c)
 {
@@ -296,8 +325,7 @@ static void receive_more(struct target *t, struct conn *c)
         fail(t, c, &t->failed.io);
     else if (n == 0)
         fail(t, c, &t->failed.closed);
-    else if (!c->busy ||
-             memcmp(l->rx, message(t, c) + c->received, (size_t)n) != 0)
+    else if (!c->busy || !echoed_right(t, c, l->rx, (size_t)n))
         fail(t, c, &t->failed.mismatch);
     else if ((c->received += (size_t)n) == l->size)
         round_done(t, c);

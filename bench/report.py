@@ -89,6 +89,7 @@ def machine_section(r):
         ("memory", "%s GiB" % m["memory_gib"]), ("kernel", m["kernel"]),
         ("system", m["os"]), ("C compiler", m["compiler"]),
         ("C library", m["libc"]), ("Python", m["python"]), ("wrk", m["wrk"]),
+        ("nginx", m.get("nginx") or "not installed"),
         ("load average (1, 5, 15 min) at start", " ".join(m["load_at_start"])),
         ("load average at end", " ".join(m.get("load_at_end", []))),
         ("commit", m["commit"]),
@@ -271,7 +272,8 @@ def child_section(r):
 # ------------------------------------------------------------ echo
 
 def echo_order(echo):
-    return [s for s in ("stage4", "asyncio", "epoll") if s in echo["servers"]]
+    return [s for s in ("stage4", "stage5", "asyncio", "epoll")
+            if s in echo["servers"]]
 
 
 def echo_cell(res):
@@ -304,7 +306,11 @@ def echo_section(r):
             "",
             "One load client (`loadclient.c`, plain C on epoll) opens C "
             "connections to each server; each connection sends a message and "
-            "reads it all back (checking every byte), over and over. After "
+            "reads it all back (checking every byte), over and over. A message "
+            "is one line, its last byte the only newline, so that stage 5's "
+            "`lineecho`, which echoes lines, gets the same work as the servers "
+            "that echo bytes (it takes lines of up to 65535 bytes with the "
+            "newline, so it has no 64 KiB row). After "
             "one warm-up round trip per connection, the servers take turns: "
             "each gets a timed window of %g s, then the messages in flight "
             "finish before the next one's turn; %d turns each, so that a busy "
@@ -342,6 +348,7 @@ def echo_section(r):
 def echo_ratio_rows(runs, conns):
     pairs = [("stage4", "asyncio", "stage 4 / asyncio"),
              ("stage4", "epoll", "stage 4 / epoll ceiling"),
+             ("stage5", "stage4", "stage 5 lines / stage 4 bytes"),
              ("asyncio", "epoll", "asyncio / epoll ceiling")]
     return [[name] + [echo_ratio(runs[a][c], runs[b][c]) for c in conns]
             for a, b, name in pairs if a in runs and b in runs]
@@ -349,57 +356,75 @@ def echo_ratio_rows(runs, conns):
 
 # ------------------------------------------------------------ http
 
+HTTP_ORDER = ("stage5", "asyncio", "nginx")
+
+
+def http_cell(res):
+    if not ok(res):
+        return "failed: " + res.get("error", "?")
+    errors = res.get("socket_errors", 0) + int(res.get("non_2xx", 0))
+    return "%s ± %s%s" % (kilo(res["median_rps"]),
+                          kilo((res["max_rps"] - res["min_rps"]) / 2),
+                          " (%d errors)" % errors if errors else "")
+
+
+def http_ratio(http, a, b, name, conns):
+    x, y = [http["servers"].get(i, {}).get("runs", {}).get(name, {}).get(conns)
+            for i in (a, b)]
+    if not ok(x) or not ok(y) or not y["median_rps"]:
+        return None
+    return x["median_rps"] / y["median_rps"]
+
+
 def http_section(r):
     http = r["http"]
     cfg = r["config"]
+    conns = [str(c) for c in cfg["wrk_conns"]]
+    order = [i for i in HTTP_ORDER if i in http["servers"]]
     text = ["## HTTP server (wrk)",
             "",
-            "`wrk -t 1 -c C -d %ds` asks each server for `%s` over keep-alive "
-            "connections; the servers take turns, %d run%s each; requests "
-            "per second are the median ± half the range." % (
-                cfg["wrk_seconds"], http["path"], cfg["wrk_reps"],
+            "`wrk -t 1 -c C -d %ds` asks each server for one file over "
+            "keep-alive connections; the servers take turns, %d run%s each "
+            "per file and number of connections; requests per second are the "
+            "median ± half the range. All three serve the same directory and "
+            "find the file per request: stage 5's `httpd`, the asyncio peer "
+            "(`httpd_asyncio.py`: it resolves the path under its root and "
+            "reads the file for each request, as httpd does) and nginx "
+            "(`nginx.conf`: one worker process, no access log, `sendfile` "
+            "on, as Debian ships it)." % (
+                cfg["wrk_seconds"], cfg["wrk_reps"],
                 "s" if cfg["wrk_reps"] > 1 else "")]
     if http.get("note"):
         text += ["", http["note"] + "."]
-    rows, checks = [], []
-    for ident in ("stage5", "asyncio"):
-        entry = http["servers"].get(ident)
-        if not entry:
-            continue
-        check = entry.get("check")
-        if check:
-            checks.append("- %s: status %s, %d bytes, the same bytes as the "
-                          "file: %s." % (entry["label"], check["status"], check["bytes"],
-                                         "yes" if check["same_as_file"] else "no"))
-        if entry["problems"]:
+    header = ["server"] + ["%s conn." % c for c in conns]
+    for name, size in http["files"].items():
+        rows = [[http["servers"][i]["label"]] +
+                [http_cell(http["servers"][i]["runs"].get(name, {}).get(c, {}))
+                 for c in conns] for i in order]
+        ratios = []
+        for a, b, label in (("stage5", "asyncio", "httpd / asyncio"),
+                            ("stage5", "nginx", "httpd / nginx")):
+            cells = [http_ratio(http, a, b, name, c) for c in conns]
+            if any(x is not None for x in cells):
+                ratios.append([label] + [ratio(x) if x is not None else "n/a"
+                                         for x in cells])
+        text += ["", "### `/%s` (%s bytes): requests per second" % (name, count(size)),
+                 "", table(header, rows)]
+        if ratios:
+            text += ["", table(["ratio"] + header[1:], ratios)]
+    checks = []
+    for i in order:
+        entry = http["servers"][i]
+        for name, check in entry.get("check", {}).items():
+            checks.append("- %s, `/%s`: status %s, %d bytes, the same bytes as "
+                          "the file: %s." % (entry["label"], name, check["status"],
+                                             check["bytes"],
+                                             "yes" if check["same_as_file"] else "no"))
+        if entry.get("problems"):
             checks.append("- %s: %s." % (entry["label"], "; ".join(entry["problems"])))
-        for conns, res in entry["runs"].items():
-            if not ok(res):
-                rows.append([entry["label"], conns, "failed: " + res["error"], "", "", ""])
-                continue
-            errors = res.get("socket_errors", 0) + int(res.get("non_2xx", 0))
-            rows.append([entry["label"], conns,
-                         "%s ± %s" % (kilo(res["median_rps"]),
-                                      kilo((res["max_rps"] - res["min_rps"]) / 2)),
-                         res.get("transfer", "?"), res.get("latency_avg", "?"),
-                         errors])
-    text += ["", table(["server", "connections", "requests/s", "transfer/s",
-                        "mean latency", "errors"], rows)]
-    ratios = http_ratios(http)
-    if ratios:
-        text += ["", table(["connections", "stage 5 / asyncio"], ratios)]
     if checks:
-        text += ["", "What `%s` returned before the runs:" % http["path"], ""] + checks
+        text += ["", "What each server returned before the runs:", ""] + checks
     return "\n".join(text)
-
-
-def http_ratios(http):
-    a, b = http["servers"].get("stage5"), http["servers"].get("asyncio")
-    if not a or not b:
-        return []
-    return [[c, ratio(a["runs"][c]["median_rps"] / b["runs"][c]["median_rps"])
-             if ok(a["runs"].get(c)) and ok(b["runs"].get(c)) else "n/a"]
-            for c in b["runs"]]
 
 
 # ------------------------------------------------------------ targets
@@ -464,24 +489,49 @@ def ten_million_targets(r):
     return rows
 
 
-def echo_targets(r):
-    rows = []
+def echo_target(r, a, b, size, conns, wanted, label):
     servers = r["echo"]["servers"]
-    for size in [str(s) for s in r["config"]["echo_sizes"]]:
+    row = "%s, %s conn., %s B" % (label, count(conns), count(size))
+    if a not in servers or b not in servers:
+        return [row, "a server is not built", "at least %s×" % wanted, "n/a"]
+    x = servers[a]["runs"][size].get(conns)
+    y = servers[b]["runs"][size].get(conns)
+    if not ok(x) or not ok(y):
+        return [row, "a run failed", "at least %s×" % wanted, "MISSED"]
+    q = x["median_rt_per_s"] / y["median_rt_per_s"]
+    return [row, "%s (%s vs %s rt/s)" % (ratio(q), kilo(x["median_rt_per_s"]),
+                                         kilo(y["median_rt_per_s"])),
+            "at least %s×" % wanted, status(q >= wanted)]
+
+
+def echo_targets(r):
+    sizes = [str(s) for s in r["config"]["echo_sizes"]]
+    rows = [echo_target(r, "stage4", "epoll", size, conns, 0.9,
+                        "stage 4 echoserver / epoll ceiling")
+            for size in sizes for conns in ("10", "100", "1000")]
+    rows += [echo_target(r, "stage5", "stage4", "1024", conns, 0.8,
+                         "stage 5 lineecho / stage 4 echoserver")
+             for conns in ("10", "100")]
+    return rows
+
+
+def http_targets(r):
+    http = r.get("http", {})
+    rows = []
+    for name, size in http.get("files", {}).items():
         for conns in ("10", "100"):
-            label = "stage 4 echoserver / asyncio, %s conn., %s B" % (conns, count(size))
-            if "stage4" not in servers:
-                rows.append([label, "stage 4 echoserver not built yet", "at least 2×", "n/a"])
-                continue
-            a = servers["stage4"]["runs"][size].get(conns)
-            b = servers["asyncio"]["runs"][size].get(conns)
-            if not ok(a) or not ok(b):
-                rows.append([label, "a run failed", "at least 2×", "MISSED"])
-                continue
-            x = a["median_rt_per_s"] / b["median_rt_per_s"]
-            rows.append([label, "%s (%s vs %s rt/s)" % (
-                ratio(x), kilo(a["median_rt_per_s"]), kilo(b["median_rt_per_s"])),
-                         "at least 2×", status(x >= 2)])
+            for peer, wanted in (("asyncio", 2), ("nginx", 0.9)):
+                label = "stage 5 httpd / %s, %s conn., %s B" % (
+                    peer, conns, count(size))
+                q = http_ratio(http, "stage5", peer, name, conns)
+                if q is None:
+                    rows.append([label, "a run failed or a server is missing",
+                                 "at least %s×" % wanted, "MISSED"])
+                    continue
+                x = http["servers"]["stage5"]["runs"][name][conns]["median_rps"]
+                y = http["servers"][peer]["runs"][name][conns]["median_rps"]
+                rows.append([label, "%s (%s vs %s req/s)" % (ratio(q), kilo(x), kilo(y)),
+                             "at least %s×" % wanted, status(q >= wanted)])
     return rows
 
 
@@ -492,7 +542,8 @@ def targets_section(r):
                                 "at least 20× faster"),
             switch_ratio_target(r, "floor", "stage 1 switch vs the indirect-call floor",
                                 "within 2×", faster=False)]
-    rows += memory_targets(r) + ten_million_targets(r) + echo_targets(r)
+    rows += memory_targets(r) + ten_million_targets(r) + echo_targets(r) + \
+        http_targets(r)
     text = ["## Targets",
             "",
             "Where each target stands in this run. These are measurements, not "

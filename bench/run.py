@@ -13,7 +13,9 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -53,7 +55,7 @@ FULL = dict(QUICK, **{
     "echo_seconds": 0.5,
     "echo_reps": 5,
     "wrk_seconds": 3,
-    "wrk_reps": 3,
+    "wrk_reps": 5,
 })
 
 TEN_MILLION = 10000000
@@ -142,6 +144,7 @@ def machine(cc, python):
                                command_line([python, "-c",
                                              "import sys; print(sys.executable)"])),
         "wrk": command_line(["wrk", "--version"]),
+        "nginx": command_line(["nginx", "-v"]) if shutil.which("nginx") else None,
         "load_at_start": open("/proc/loadavg").read().split()[:3],
         "commit": git_commit(),
     }
@@ -320,11 +323,12 @@ def run_fields(fields):
 # ----------------------------------------------------------------- servers
 
 class Server:
-    """A server under test: started with --host/--port, stopped with SIGTERM."""
+    """A server under test: started with --host/--port, stopped with SIGTERM.
+    It takes echo messages of at most max_size bytes (None: any)."""
 
-    def __init__(self, ident, label, cmd, log, cwd=None):
+    def __init__(self, ident, label, cmd, log, cwd=None, max_size=None):
         self.ident, self.label, self.cmd, self.log = ident, label, cmd, log
-        self.cwd = cwd
+        self.cwd, self.max_size = cwd, max_size
         self.proc, self.port, self.starts = None, None, 0
         self.problems = []
 
@@ -380,6 +384,49 @@ class Server:
             self.problems.append("did not stop within 5 s of SIGTERM; killed")
 
 
+class Nginx(Server):
+    """nginx with bench/nginx.conf on a free port; it prints nothing, so it
+    is up once the port takes a connection."""
+
+    def __init__(self, out, root):
+        prefix = os.path.join(out, "nginx")
+        Server.__init__(self, "nginx", "nginx (Debian nginx-light, 1 worker)",
+                        None, prefix)
+        self.prefix, self.root = prefix, root
+
+    def start(self):
+        self.starts += 1
+        os.makedirs(self.prefix, exist_ok=True)
+        self.port = str(free_port())
+        with open(os.path.join(HERE, "nginx.conf")) as f:
+            conf = f.read()
+        for key, value in (("@PREFIX@", self.prefix), ("@PORT@", self.port),
+                           ("@ROOT@", self.root)):
+            conf = conf.replace(key, value)
+        path = os.path.join(self.prefix, "nginx.conf")
+        with open(path, "w") as f:
+            f.write(conf)
+        self.cmd = ["nginx", "-p", self.prefix, "-c", path]
+        with open(self.log + ".err", "a") as err:
+            self.proc = subprocess.Popen(self.cmd, stdout=err, stderr=err,
+                                         stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", int(self.port)), 1).close()
+                return True
+            except OSError:
+                time.sleep(0.02)
+        return self.fail("did not take connections within 10 s (see %s)"
+                         % os.path.join(self.prefix, "error.log"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def course_binary(out, stage, name):
     for path in (os.path.join(out, stage, name), os.path.join(ROOT, stage, name)):
         if os.path.isfile(path) and os.access(path, os.X_OK):
@@ -397,6 +444,12 @@ def echo_servers(out, python):
                               os.path.join(out, "echo-stage4")))
     else:
         note = "stage4-io/echoserver is not built yet: its rows are empty"
+    binary = course_binary(out, "stage5-subtasks", "lineecho")
+    if binary:
+        # Its buffer holds a line of 65535 bytes with the newline.
+        servers.append(Server("stage5", "stage 5 lineecho (lines)",
+                              [binary] + host, os.path.join(out, "echo-stage5"),
+                              max_size=65535))
     servers.append(Server("asyncio", "Python asyncio streams (echo_asyncio.py)",
                           [python, os.path.join(HERE, "echo_asyncio.py")] + host,
                           os.path.join(out, "echo-asyncio")))
@@ -432,9 +485,13 @@ def measure_echo(out, python, cfg):
 
 def echo_run(servers, client, conns, size, cfg):
     """One client run against every server that is up: a point for each."""
+    points = {s.ident: {"error": "not run: a %d-byte line is longer than its "
+                        "buffer" % size}
+              for s in servers if s.max_size and size > s.max_size}
+    servers = [s for s in servers if s.ident not in points]
     up = [s for s in servers if s.ensure()]
-    points = {s.ident: {"error": "server did not start: " + s.problems[-1]}
-              for s in servers if s not in up}
+    points.update({s.ident: {"error": "server did not start: " + s.problems[-1]}
+                   for s in servers if s not in up})
     if not up:
         return points
     cmd = [client, "--host", "127.0.0.1", "--port",
@@ -501,67 +558,78 @@ def fetch(url):
         return None, str(e).encode()
 
 
-def web_page(out):
-    """The file both web servers serve: a plain page of about 4 KiB."""
+# The files every web server serves, by the name wrk asks for.
+WEB_FILES = {"1k.html": 1024, "64k.html": 65536}
+
+
+def web_root(out):
+    """A directory of the WEB_FILES, plain HTML of those sizes."""
     www = os.path.join(out, "www")
     os.makedirs(www, exist_ok=True)
-    path = os.path.join(www, "index.html")
-    rows = "".join("<li>task %d yields, the pool resumes the next one</li>\n" % i
-                   for i in range(70))
-    page = ("<!DOCTYPE html>\n<html><head><title>bench</title></head><body>\n"
-            "<h1>Cooperative multitasking</h1>\n<ul>\n%s</ul>\n</body></html>\n"
-            % rows)
-    with open(path, "w") as f:
-        f.write(page)
-    return path
+    for name, size in WEB_FILES.items():
+        row = "<li>task yields, the pool resumes the next one</li>\n"
+        page = "<!DOCTYPE html>\n<title>bench</title>\n<ul>\n"
+        page += row * ((size - len(page)) // len(row))
+        page += "x" * (size - len(page) - 1) + "\n"
+        with open(os.path.join(www, name), "w") as f:
+            f.write(page)
+    return www
 
 
-def http_servers(out, python, args):
-    servers, note = [], None
+def http_servers(out, python, args, root):
+    servers, notes = [], []
     host = ["--host", "127.0.0.1", "--port", "0"]
     binary = course_binary(out, "stage5-subtasks", "httpd")
     if binary:
-        root = ["--root", os.path.dirname(args.httpd_file)]
         servers.append(Server("stage5", "stage 5 httpd",
-                              [binary] + host + root +
+                              [binary] + host + ["--root", root] +
                               args.httpd_args.split(),
-                              os.path.join(out, "http-stage5"),
-                              cwd=os.path.dirname(args.httpd_file)))
+                              os.path.join(out, "http-stage5")))
     else:
-        note = "stage5-subtasks/httpd is not built yet: its rows are empty"
+        notes.append("stage5-subtasks/httpd is not built yet: its rows are empty")
     servers.append(Server("asyncio", "Python asyncio streams (httpd_asyncio.py)",
                           [python, os.path.join(HERE, "httpd_asyncio.py"),
-                           "--file", args.httpd_file] + host,
+                           "--root", root] + host,
                           os.path.join(out, "http-asyncio")))
-    return servers, note
+    if shutil.which("nginx"):
+        servers.append(Nginx(out, root))
+    else:
+        notes.append("nginx is not installed (bench/install-deps installs "
+                     "nginx-light): its rows are empty")
+    return servers, "; ".join(notes) or None
 
 
 def measure_http(out, python, cfg, args):
-    args.httpd_file = os.path.abspath(args.httpd_file or web_page(out))
-    servers, note = http_servers(out, python, args)
-    results = {"note": note, "path": args.httpd_path, "file": args.httpd_file,
-               "servers": {}}
+    """Every server up at once; wrk asks each in turn, for each file and
+    number of connections, cfg["wrk_reps"] times."""
+    root = web_root(out)
+    servers, note = http_servers(out, python, args, root)
+    results = {"note": note, "files": WEB_FILES, "servers": {}}
     entries = {}
     for server in servers:
-        entries[server.ident] = entry = {"label": server.label, "runs": {}}
+        entries[server.ident] = entry = {"label": server.label, "runs": {},
+                                         "check": {}}
         if server.ensure():
-            status, body = fetch(url_of(server, args))
-            with open(args.httpd_file, "rb") as f:
-                same = body == f.read()
-            entry["check"] = {"status": status, "bytes": len(body),
-                              "same_as_file": same}
-    for conns in cfg["wrk_conns"]:
-        samples = {s.ident: [] for s in servers}
-        for _ in range(cfg["wrk_reps"]):
+            for name in WEB_FILES:
+                status, body = fetch(url_of(server, name))
+                with open(os.path.join(root, name), "rb") as f:
+                    same = body == f.read()
+                entry["check"][name] = {"status": status, "bytes": len(body),
+                                        "same_as_file": same}
+    for name in WEB_FILES:
+        for conns in cfg["wrk_conns"]:
+            samples = {s.ident: [] for s in servers}
+            for _ in range(cfg["wrk_reps"]):
+                for server in servers:
+                    if entries[server.ident]["check"]:
+                        samples[server.ident].append(
+                            wrk_run(server, name, conns, cfg))
             for server in servers:
-                if "check" in entries[server.ident]:
-                    samples[server.ident].append(wrk_run(server, conns, cfg, args))
-        for server in servers:
-            point = entries[server.ident]["runs"][str(conns)] = \
-                summarise(samples[server.ident], "_rps") if samples[server.ident] \
-                else {"error": "server did not start"}
-            say("wrk %-8s %4d conns: %s" % (server.ident, conns,
-                                             brief(point, "median_rps", "req/s")))
+                point = summarise(samples[server.ident], "_rps") \
+                    if samples[server.ident] else {"error": "server did not start"}
+                entries[server.ident]["runs"].setdefault(name, {})[str(conns)] = point
+                say("wrk %-8s %-9s %4d conns: %s" % (
+                    server.ident, name, conns, brief(point, "median_rps", "req/s")))
     for server in servers:
         server.stop()
         entries[server.ident]["problems"] = server.problems
@@ -569,14 +637,14 @@ def measure_http(out, python, cfg, args):
     return results
 
 
-def url_of(server, args):
-    return "http://127.0.0.1:%s%s" % (server.port, args.httpd_path)
+def url_of(server, name):
+    return "http://127.0.0.1:%s/%s" % (server.port, name)
 
 
-def wrk_run(server, conns, cfg, args):
+def wrk_run(server, name, conns, cfg):
     if not server.ensure():
         return {"error": "server did not start: " + server.problems[-1]}
-    result = wrk_once(url_of(server, args), conns, cfg["wrk_seconds"])
+    result = wrk_once(url_of(server, name), conns, cfg["wrk_seconds"])
     if ok(result):
         result["samples"] = [result["requests_per_s"]]
     return result
@@ -593,12 +661,6 @@ def main():
     parser.add_argument("--python", default="python3")
     parser.add_argument("--httpd-args", default="",
                         help="extra arguments for stage 5's httpd")
-    parser.add_argument("--httpd-path", default="/",
-                        help="the URL path wrk asks both web servers for")
-    parser.add_argument("--httpd-file", default="",
-                        help="the file the asyncio peer serves; stage 5's "
-                             "httpd runs in its directory "
-                             "(default: a 4 KiB page, www/index.html)")
     args = parser.parse_args()
     out = os.path.abspath(args.out)
     cfg = QUICK if args.quick else FULL

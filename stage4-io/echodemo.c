@@ -10,6 +10,7 @@
 #define ECHOSERVER_TASKS_ONLY /* client_handler and serve(), no main */
 #include "echoserver.c"
 
+#include <errno.h>
 #include <signal.h>
 #include <string.h>
 

@@ -5,7 +5,6 @@
  * ECHOSERVER_TASKS_ONLY defined, to run the same handler; everything after
  * that #ifndef is echoserver's own. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -22,20 +21,6 @@ typedef struct client_handler {
     char buf[65536];
 } client_handler;
 
-/* An error ends one connection only. Say why, unless the client just went
- * away, or the server is stopping (task_exit, which must go on up). */
-static void end_connection(client_handler *c)
-{
-    const task_error *e = c->task.error;
-
-    if (!e || e == &task_exit)
-        return;
-    if (e->code != IO_ERROR_OS + ECONNRESET && e->code != IO_ERROR_OS + EPIPE)
-        fprintf(stderr, "echoserver: connection on fd %d closed: %s\n", c->fd,
-                e->message);
-    c->task.error = NULL;
-}
-
 static task_status client_handler_main(task *t)
 {
     client_handler *c = (client_handler *)t;
@@ -51,7 +36,7 @@ static task_status client_handler_main(task *t)
         if (t->error)
             break;
     }
-    end_connection(c);
+    server_end_connection("echoserver", t, c->fd);
     TASK_FINALLY(t);
     close(c->fd);
     TASK_END(t);

@@ -559,6 +559,21 @@ void io_stop_on_signals(void)
     stop_on_signals = 1;
 }
 
+/* pselect() lets a blocked signal in only when it has to wait: when an fd
+ * is ready at once, it returns and the signal stays pending. So look for
+ * one after every wait, and unblock it for a moment: its handler runs. */
+static void take_pending_signal(void)
+{
+    sigset_t pending, saved;
+
+    if (!stop_on_signals || sigpending(&pending) < 0)
+        return;
+    if (!sigismember(&pending, SIGINT) && !sigismember(&pending, SIGTERM))
+        return;
+    sigprocmask(SIG_SETMASK, &run_mask, &saved);
+    sigprocmask(SIG_SETMASK, &saved, NULL);
+}
+
 static int stalled(void)
 {
     return ntasks > 0 && ready.ntasks == 0 && nwatched == 0 && ntimers == 0;
@@ -580,6 +595,7 @@ int io_run(void)
         }
         if (ntasks > 0)
             wait_for_events();
+        take_pending_signal();
     }
     close_all();
     free(timers);

@@ -12,6 +12,8 @@
 
 #include <netinet/in.h>
 
+#include "task.h"
+
 /** A TCP server. */
 typedef struct server {
     const char *name;        /**< The program, for its messages. */
@@ -55,5 +57,17 @@ int server_start(server *s);
  * @param s the server
  */
 void server_announce(const server *s);
+
+/**
+ * What a connection's task does with the error that ended it: an error
+ * ends one connection only. Say why on stderr, `NAME: connection on fd FD
+ * closed: WHY`, unless the client just went away (a reset, a broken pipe,
+ * a timeout), and clear the error. task_exit, the server stopping, stays,
+ * so that it goes on up.
+ * @param name the program's name
+ * @param t the connection's task
+ * @param fd its socket
+ */
+void server_end_connection(const char *name, task *t, int fd);
 
 #endif

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -27,7 +28,7 @@
 enum {
     REQUEST_LINE_MAX = 8192, /* bytes of the request line, with its end */
     FIELDS_MAX = 16384,      /* bytes of the header fields and blank line */
-    CHUNK = 16384            /* bytes of a response sent at a time */
+    CHUNK = 16384            /* bytes of a head and a body sent in one write */
 };
 
 static char root[PATH_MAX]; /* the directory served, as a real path */
@@ -66,15 +67,32 @@ typedef struct conn {
     /* The head of the request, and what came after it: the next request.
      * A head within both limits always fits. */
     char in[REQUEST_LINE_MAX + FIELDS_MAX];
-    char out[CHUNK]; /* the response, a chunk at a time */
+    char out[CHUNK]; /* the response's head, and a body that fits with it */
 } conn;
 
-/* Seconds from now until deadline, for the next wait; 0 once it passed. */
-static double seconds_left(long long deadline)
-{
-    long long left = deadline - io_now();
+/* What each child of a connection begins with: its task, and the
+ * connection it works for. */
+typedef struct conn_child {
+    task task;
+    conn *c;
+} conn_child;
 
-    return left > 0 ? left / 1e9 : 0;
+/* A child that runs body for c, in a struct of size bytes that begins with
+ * a conn_child. */
+static value child_for(conn *c, task_fn *body, size_t size)
+{
+    conn_child *k = io_child(body, size);
+
+    if (!k)
+        return value_task(NULL);
+    k->c = c;
+    return value_task(&k->task);
+}
+
+/* When a wait that starts now and takes the timeout ends. */
+static long long deadline_from_now(void)
+{
+    return io_now() + (long long)(timeout * 1e9);
 }
 
 /* ---- reading a request's head ---- */
@@ -82,9 +100,8 @@ static double seconds_left(long long deadline)
 /* The reader: a child that reads the head of the next request into c->in,
  * and parses each line of it as soon as the line is whole. */
 typedef struct reader {
-    task task;
+    conn_child child;
     io_wait wait;
-    conn *c;
     long long deadline; /* for the whole head */
     size_t line;        /* where the line being read starts in c->in */
     size_t fields;      /* where the header fields start; 0 until then */
@@ -190,10 +207,11 @@ static const task_error *end_head(conn *c, size_t end)
 
 /* One whole line, from line to its newline nl: the request line, a header
  * field, or the blank line at the end of the head. A line may end in CRLF
- * or LF alone; no other control character is allowed. */
+ * or LF alone; no other control character is allowed. Empty lines before
+ * the request line are ignored (RFC 9112, section 2.2). */
 static const task_error *parse_line(reader *r, char *line, char *nl)
 {
-    conn *c = r->c;
+    conn *c = r->child.c;
     size_t end = (size_t)(nl - c->in) + 1;
 
     if (nl > line && nl[-1] == '\r')
@@ -202,6 +220,8 @@ static const task_error *parse_line(reader *r, char *line, char *nl)
     for (char *p = line; p < nl; p++)
         if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
             return &bad_request;
+    if (!r->fields && !*line)
+        return NULL;
     if (!r->fields) {
         r->fields = end;
         return parse_request_line(&c->req, line);
@@ -224,7 +244,7 @@ static const task_error *over_limit(const reader *r, size_t end)
  * once the head is. */
 static const task_error *scan(reader *r)
 {
-    conn *c = r->c;
+    conn *c = r->child.c;
     const task_error *e;
     char *nl;
 
@@ -248,10 +268,11 @@ static const task_error *scan(reader *r)
 static task_status reader_main(task *t)
 {
     reader *r = (reader *)t;
-    conn *c = r->c;
+    conn *c = r->child.c;
     const task_error *e;
 
     TASK_BEGIN(t);
+    r->deadline = deadline_from_now();
     memset(&c->req, 0, sizeof c->req);
     c->head_len = 0;
     for (;;) {
@@ -262,7 +283,7 @@ static task_status reader_main(task *t)
             TASK_RETURN(t, value_int((long)c->head_len));
         TASK_YIELD_VALUE(t, io_recv(&r->wait, c->fd, c->in + c->len,
                                     sizeof c->in - c->len,
-                                    seconds_left(r->deadline)));
+                                    io_time_left(r->deadline)));
         if (t->sent.as.i == 0)
             break;
         c->len += (size_t)t->sent.as.i;
@@ -275,13 +296,7 @@ static task_status reader_main(task *t)
 
 static value read_request(conn *c)
 {
-    reader *r = io_child(reader_main, sizeof *r);
-
-    if (!r)
-        return value_task(NULL);
-    r->c = c;
-    r->deadline = io_now() + (long long)(timeout * 1e9);
-    return value_task(&r->task);
+    return child_for(c, reader_main, sizeof(reader));
 }
 
 /* ---- finding the file ---- */
@@ -351,6 +366,49 @@ static int status_of_errno(int err)
     return 500;
 }
 
+/* Whether path, which realpath() could not resolve, leads out of the root
+ * or nowhere: the deepest part of it that exists is a symbolic link that
+ * leads out, or one that does not resolve (it dangles, or loops). Cuts
+ * path short. */
+static int leads_out(char *path)
+{
+    char real[PATH_MAX];
+    struct stat st;
+    char *slash;
+
+    while (lstat(path, &st) < 0) {
+        slash = strrchr(path + root_len, '/');
+        if (!slash)
+            return 0;
+        *slash = '\0';
+    }
+    return !realpath(path, real) || !under_root(real);
+}
+
+/* Open path into *fd, without blocking (it may be a FIFO), and ask the
+ * kernel where the file it opened really is (/proc/self/fd): into real,
+ * and its kind and size into st. Returns 0, or the status that says why
+ * not. Whatever lies under a symbolic link that leads out is 403, whether
+ * it exists or not, so that a client learns nothing of the files outside. */
+static int open_under_root(char *path, char *real, int *fd, struct stat *st)
+{
+    char link[64];
+    ssize_t n;
+    int err;
+
+    *fd = open(path, O_RDONLY | O_NONBLOCK);
+    if (*fd < 0) {
+        err = errno;
+        return leads_out(path) ? 403 : status_of_errno(err);
+    }
+    snprintf(link, sizeof link, "/proc/self/fd/%d", *fd);
+    n = readlink(link, real, PATH_MAX - 1);
+    if (n < 0 || fstat(*fd, st) < 0)
+        return 500;
+    real[n] = '\0';
+    return under_root(real) ? 0 : 403;
+}
+
 static const char *content_type(const char *path)
 {
     static const char *const types[][2] = {
@@ -378,16 +436,18 @@ static const char *content_type(const char *path)
 
 /* ---- sending the response ---- */
 
-/* The responder: a child that sends the response to c's request, its head
- * and then its body, a chunk at a time. */
+/* The responder: a child that sends the response to c's request: its head
+ * from c->out, with the body if both fit, else the body after it straight
+ * from the file. */
 typedef struct responder {
-    task task;
-    conn *c;
+    conn_child child;
+    io_wait wait;
     int file;         /* the file that is the body, or -1 */
     long long size;   /* the length of the body */
     long long left;   /* bytes of the file not read yet */
     const char *type; /* the body's Content-Type */
     size_t len;       /* bytes in c->out to send */
+    size_t sent;      /* of them, those sent before io_send */
 } responder;
 
 /* Open the regular file that target names under the root; a directory
@@ -399,21 +459,16 @@ static int open_target(responder *r, const char *target)
     struct stat st;
     int status = map_path(target, path);
 
+    if (!status)
+        status = open_under_root(path, real, &r->file, &st);
+    if (!status && S_ISDIR(st.st_mode)) {
+        close(r->file);
+        snprintf(path, sizeof path, "%s/index.html", real);
+        status = open_under_root(path, real, &r->file, &st);
+    }
     if (status)
         return status;
-    if (!realpath(path, real))
-        return status_of_errno(errno);
-    if (stat(real, &st) == 0 && S_ISDIR(st.st_mode)) {
-        snprintf(path, sizeof path, "%s/index.html", real);
-        if (!realpath(path, real))
-            return status_of_errno(errno);
-    }
-    if (!under_root(real)) /* a symbolic link that leads out */
-        return 403;
-    r->file = open(real, O_RDONLY | O_NONBLOCK); /* a FIFO must not block */
-    if (r->file < 0)
-        return status_of_errno(errno);
-    if (fstat(r->file, &st) < 0 || !S_ISREG(st.st_mode))
+    if (!S_ISREG(st.st_mode))
         return 404;
     r->size = st.st_size;
     r->type = content_type(real);
@@ -444,53 +499,81 @@ static const char *connection_field(const conn *c)
     return c->req.minor == 0 ? "Connection: keep-alive\r\n" : "";
 }
 
-/* The status line and header fields, into c->out; returns their length. */
-static size_t format_head(responder *r, int status)
+/* The Date field's value for now, made again only when the second
+ * changes: every response of one second has the same. */
+static const char *http_date(void)
 {
-    conn *c = r->c;
-    char date[64];
+    static char date[64];
+    static time_t made = -1;
     time_t now = time(NULL);
     struct tm tm;
 
-    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT",
-             gmtime_r(&now, &tm));
+    if (now != made) {
+        strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT",
+                 gmtime_r(&now, &tm));
+        made = now;
+    }
+    return date;
+}
+
+/* The status line and header fields, into c->out; returns their length. */
+static size_t format_head(responder *r, int status)
+{
+    conn *c = r->child.c;
+
     return (size_t)snprintf(c->out, sizeof c->out,
                             "HTTP/1.1 %d %s\r\n"
                             "Date: %s\r\n"
                             "Content-Type: %s\r\n"
                             "Content-Length: %lld\r\n"
                             "%s%s\r\n",
-                            status, reason(status), date, r->type, r->size,
+                            status, reason(status), http_date(), r->type,
+                            r->size,
                             status == 405 ? "Allow: GET, HEAD\r\n" : "",
                             connection_field(c));
 }
 
-/* Fill c->out after its first `from` bytes with the file's next bytes. */
-static const task_error *read_chunk(responder *r, size_t from)
+/* Read the whole body, r->left bytes, into c->out after its r->len. */
+static const task_error *read_body(responder *r)
 {
-    conn *c = r->c;
-    size_t n = sizeof c->out - from;
+    conn *c = r->child.c;
     ssize_t got;
 
-    if ((long long)n > r->left)
-        n = (size_t)r->left;
-    r->left -= (long long)n;
-    r->len = from;
-    while (n > 0) {
-        got = read(r->file, c->out + r->len, n);
+    while (r->left > 0) {
+        got = read(r->file, c->out + r->len, (size_t)r->left);
         if (got <= 0)
             return got < 0 ? io_os_error(errno) : &file_changed;
         r->len += (size_t)got;
-        n -= (size_t)got;
+        r->left -= got;
     }
     return NULL;
 }
 
-/* Choose the status, open the file, and put the head and the first chunk
- * of the body into c->out. */
+/* Try to send the head of a response whose body sendfile() sends next,
+ * with MSG_MORE: the kernel holds the head back for the body, and both
+ * leave in full packets. Else, with TCP_NODELAY, the head would leave
+ * alone, and the client would read twice. What is not sent now, io_send
+ * sends. */
+static void send_head_first(responder *r)
+{
+    ssize_t n = send(r->child.c->fd, r->child.c->out, r->len,
+                     MSG_MORE | MSG_NOSIGNAL);
+
+    r->sent = n > 0 ? (size_t)n : 0;
+}
+
+/* How much of the file the next sendfile() may send: all that is left,
+ * in pieces of at most 1 GiB. */
+static size_t next_piece(const responder *r)
+{
+    return r->left > (1 << 30) ? (size_t)1 << 30 : (size_t)r->left;
+}
+
+/* Choose the status, open the file, and put the head into c->out, with the
+ * body if both fit. */
 static const task_error *start_response(responder *r)
 {
-    conn *c = r->c;
+    conn *c = r->child.c;
     request *q = &c->req;
     int head_only = q->method && strcmp(q->method, "HEAD") == 0;
     int status = c->status;
@@ -515,26 +598,41 @@ static const task_error *start_response(responder *r)
         return NULL;
     }
     r->left = r->size;
-    return read_chunk(r, len);
+    r->len = len;
+    if (r->size > (long long)(sizeof c->out - len))
+        return NULL; /* too big to go with the head: sendfile() sends it */
+    return read_body(r);
 }
 
 static task_status responder_main(task *t)
 {
     responder *r = (responder *)t;
-    conn *c = r->c;
+    conn *c = r->child.c;
     const task_error *e;
+    ssize_t n;
 
     TASK_BEGIN(t);
+    r->file = -1;
     e = start_response(r);
     if (e)
         TASK_FAIL(t, e);
-    for (;;) {
-        TASK_YIELD_VALUE(t, io_send(c->fd, c->out, r->len, timeout));
-        if (r->left == 0)
-            break;
-        e = read_chunk(r, 0);
-        if (e)
-            TASK_FAIL(t, e);
+    if (r->left > 0)
+        send_head_first(r);
+    if (r->sent < r->len)
+        TASK_YIELD_VALUE(t, io_send(c->fd, c->out + r->sent,
+                                    r->len - r->sent, timeout));
+    /* A larger body goes from the file straight to the socket: the kernel
+     * copies it, and it never passes through c->out. */
+    while (r->left > 0) {
+        n = sendfile(c->fd, r->file, NULL, next_piece(r));
+        if (n > 0) {
+            r->left -= n;
+            TASK_YIELD(t); /* a write is a turn, as in io_send */
+        } else if (n < 0 && (errno == EAGAIN || errno == EINTR)) {
+            TASK_YIELD_VALUE(t, io_writable(&r->wait, c->fd, timeout));
+        } else {
+            TASK_FAIL(t, n < 0 ? io_os_error(errno) : &file_changed);
+        }
     }
     TASK_FINALLY(t);
     if (r->file >= 0)
@@ -544,13 +642,7 @@ static task_status responder_main(task *t)
 
 static value respond(conn *c)
 {
-    responder *r = io_child(responder_main, sizeof *r);
-
-    if (!r)
-        return value_task(NULL);
-    r->c = c;
-    r->file = -1;
-    return value_task(&r->task);
+    return child_for(c, responder_main, sizeof(responder));
 }
 
 /* ---- closing ---- */
@@ -561,35 +653,29 @@ static value respond(conn *c)
  * closed with unread bytes resets the connection, and the client may then
  * get the reset instead of the response. */
 typedef struct closer {
-    task task;
+    conn_child child;
     io_wait wait;
-    conn *c;
     long long deadline;
 } closer;
 
 static task_status closer_main(task *t)
 {
     closer *k = (closer *)t;
-    conn *c = k->c;
+    conn *c = k->child.c;
 
     TASK_BEGIN(t);
+    k->deadline = deadline_from_now();
     shutdown(c->fd, SHUT_WR);
     do {
         TASK_YIELD_VALUE(t, io_recv(&k->wait, c->fd, c->in, sizeof c->in,
-                                    seconds_left(k->deadline)));
+                                    io_time_left(k->deadline)));
     } while (t->sent.as.i > 0);
     TASK_END(t);
 }
 
 static value linger_close(conn *c)
 {
-    closer *k = io_child(closer_main, sizeof *k);
-
-    if (!k)
-        return value_task(NULL);
-    k->c = c;
-    k->deadline = io_now() + (long long)(timeout * 1e9);
-    return value_task(&k->task);
+    return child_for(c, closer_main, sizeof(closer));
 }
 
 /* ---- the connection ---- */
@@ -611,22 +697,6 @@ static void next_request(conn *c)
 {
     c->len -= c->head_len;
     memmove(c->in, c->in + c->head_len, c->len);
-}
-
-/* An error ends one connection only. Say why, unless the client went
- * away or was too slow, or the server is stopping (task_exit, which must
- * go on up). */
-static void end_connection(conn *c)
-{
-    const task_error *e = c->task.error;
-
-    if (!e || e == &task_exit)
-        return;
-    if (e != &io_timeout && e->code != IO_ERROR_OS + ECONNRESET &&
-        e->code != IO_ERROR_OS + EPIPE)
-        fprintf(stderr, "httpd: connection on fd %d closed: %s\n", c->fd,
-                e->message);
-    c->task.error = NULL;
 }
 
 static task_status conn_main(task *t)
@@ -655,7 +725,7 @@ static task_status conn_main(task *t)
         }
         next_request(c);
     }
-    end_connection(c);
+    server_end_connection("httpd", t, c->fd);
     TASK_FINALLY(t);
     close(c->fd);
     TASK_END(t);
@@ -694,7 +764,7 @@ static const char usage[] =
     "the program)\n"
     "  --timeout SECONDS  1 to 3600 (default 10): the time a client has "
     "to send a\n"
-    "                     request's head, and to take each 16 KiB of a "
+    "                     request's head, and to make room for more of a "
     "response\n"
     "Serves the files under DIR to GET and HEAD over HTTP/1.1. A request "
     "line may\nhave 8 KiB, its header fields 16 KiB. The first line on "

@@ -593,6 +593,21 @@ void io_stop_on_signals(void)
     stop_on_signals = 1;
 }
 
+/* pselect() lets a blocked signal in only when it has to wait: when an fd
+ * is ready at once, it returns and the signal stays pending. So look for
+ * one after every wait, and unblock it for a moment: its handler runs. */
+static void take_pending_signal(void)
+{
+    sigset_t pending, saved;
+
+    if (!stop_on_signals || sigpending(&pending) < 0)
+        return;
+    if (!sigismember(&pending, SIGINT) && !sigismember(&pending, SIGTERM))
+        return;
+    sigprocmask(SIG_SETMASK, &run_mask, &saved);
+    sigprocmask(SIG_SETMASK, &saved, NULL);
+}
+
 static int stalled(void)
 {
     return ntasks > 0 && ready.ntasks == 0 && nwatched == 0 && ntimers == 0;
@@ -614,6 +629,7 @@ int io_run(void)
         }
         if (ntasks > 0)
             wait_for_events();
+        take_pending_signal();
     }
     close_all();
     free(timers);
@@ -688,11 +704,12 @@ value io_sleep(io_wait *w, double seconds)
 /* ---- child tasks ---- */
 
 /* A child's I/O: its own wait, its fd and buffer, and one deadline for the
- * whole operation. */
+ * whole operation; a readline's connection input too. */
 typedef struct io_call {
     task task;
     io_wait wait;
     int fd;
+    io_input *in;
     char *buf;
     size_t len, done;
     long long deadline;
@@ -712,8 +729,7 @@ static io_call *new_call(task_fn *body, int fd, void *buf, size_t len,
     return c;
 }
 
-/* Seconds left until deadline: what the next wait may take. */
-static double time_left(long long deadline)
+double io_time_left(long long deadline)
 {
     long long left = deadline - io_now();
 
@@ -722,6 +738,8 @@ static double time_left(long long deadline)
     return left > 0 ? left / 1e9 : 0;
 }
 
+/* A read or a write that moved bytes is a turn: the child yields, and the
+ * loop runs every other ready task before it goes on. */
 static task_status send_main(task *t)
 {
     io_call *c = (io_call *)t;
@@ -736,12 +754,13 @@ static task_status send_main(task *t)
         n = write(c->fd, c->buf + c->done, c->len - c->done);
         if (n >= 0) {
             c->done += (size_t)n;
+            TASK_YIELD(t);
             continue;
         }
         if (!again())
             TASK_FAIL(t, io_os_error(errno));
         TASK_YIELD_VALUE(t, io_writable(&c->wait, c->fd,
-                                        time_left(c->deadline)));
+                                        io_time_left(c->deadline)));
     }
     TASK_RETURN(t, value_int((long)c->len));
     TASK_END(t);
@@ -754,7 +773,27 @@ value io_send(int fd, const void *buf, size_t len, double timeout)
     return value_task(c ? &c->task : NULL); /* buf is only read from */
 }
 
-/* Read a byte at a time, so that nothing after the line is consumed. */
+/* Move the bytes of c->in into the line, up to and with a newline, as far
+ * as the line has room; 1 if the newline came. */
+static int take_line(io_call *c)
+{
+    io_input *in = c->in;
+    size_t n = in->end - in->start, room = c->len - 1 - c->done;
+    char *from = in->buf + in->start, *nl;
+
+    if (n > room)
+        n = room;
+    nl = memchr(from, '\n', n);
+    if (nl)
+        n = (size_t)(nl - from) + 1;
+    memcpy(c->buf + c->done, from, n);
+    in->start += n;
+    c->done += n;
+    return nl != NULL;
+}
+
+/* Hand out a line from the connection's input, and read more into it,
+ * a buffer at a time, while the line has not ended. */
 static task_status readline_main(task *t)
 {
     io_call *c = (io_call *)t;
@@ -767,27 +806,35 @@ static task_status readline_main(task *t)
         TASK_FAIL(t, &io_error_fd_limit);
     if (io_nonblock(c->fd) < 0)
         TASK_FAIL(t, io_os_error(errno));
-    for (;;) {
-        n = read(c->fd, c->buf + c->done, 1);
-        if (n == 0 || (n == 1 && c->buf[c->done++] == '\n'))
-            break;
-        if (n == 1 && c->done == c->len - 1)
+    while (!take_line(c)) {
+        if (c->done == c->len - 1)
             TASK_FAIL(t, &io_error_line_too_long);
-        if (n == 1)
+        n = read(c->fd, c->in->buf, sizeof c->in->buf);
+        if (n == 0)
+            break;
+        if (n > 0) {
+            c->in->start = 0;
+            c->in->end = (size_t)n;
+            TASK_YIELD(t);
             continue;
+        }
         if (!again())
             TASK_FAIL(t, io_os_error(errno));
         TASK_YIELD_VALUE(t, io_readable(&c->wait, c->fd,
-                                        time_left(c->deadline)));
+                                        io_time_left(c->deadline)));
     }
     c->buf[c->done] = '\0';
     TASK_RETURN(t, value_int((long)c->done));
     TASK_END(t);
 }
 
-value io_readline(int fd, char *buf, size_t len, double timeout)
+value io_readline(int fd, io_input *in, char *buf, size_t len,
+                  double timeout)
 {
     io_call *c = new_call(readline_main, fd, buf, len, timeout);
 
-    return value_task(c ? &c->task : NULL);
+    if (!c)
+        return value_task(NULL);
+    c->in = in;
+    return value_task(&c->task);
 }

@@ -74,6 +74,21 @@ typedef struct io_wait {
     const task_error *error; /**< What is thrown in instead, or NULL. */
 } io_wait;
 
+/** The bytes an io_input holds. */
+enum { IO_INPUT_SIZE = 16384 };
+
+/**
+ * What io_readline() read from a connection beyond the line it handed out:
+ * the start of the next lines. It belongs to the connection: put it in the
+ * task's struct, zeroed (empty), pass it to every readline on the fd, and
+ * read the fd in no other way.
+ */
+typedef struct io_input {
+    size_t start;            /**< The first byte not handed out yet. */
+    size_t end;              /**< The end of the bytes read. */
+    char buf[IO_INPUT_SIZE]; /**< The bytes read. */
+} io_input;
+
 /**
  * Allocate a task of @p size bytes (a struct whose first member is a task),
  * zeroed, with body @p body, and make it ready. The loop frees it when it
@@ -183,6 +198,12 @@ value io_sleep(io_wait *w, double seconds);
  * @{
  */
 
+/** The seconds left until @p deadline, for the timeout of the next wait
+ *  of an operation that has one deadline across several waits.
+ *  @param deadline a time of io_now(), or -1 for none
+ *  @return the seconds, 0 once it has passed, or -1 for none */
+double io_time_left(long long deadline);
+
 /** Write all @p len bytes, across partial writes; the yield gets @p len.
  *  @param fd the fd @param buf the bytes, which must live until then
  *  @param len how many @param timeout seconds @return the child */
@@ -191,10 +212,13 @@ value io_send(int fd, const void *buf, size_t len, double timeout);
 /** Read one line, newline included, into @p buf as a string; the yield
  *  gets its length (0 at end of file). @p buf holds @p len - 1 bytes and
  *  the '\0': a line whose newline is not among its first @p len - 1
- *  bytes throws io_error_line_too_long, and those bytes are dropped. @param fd the fd
+ *  bytes throws io_error_line_too_long, and those bytes are dropped. The
+ *  bytes read after the line wait in @p in for the next readline.
+ *  @param fd the fd @param in the connection's input
  *  @param buf room for the line @param len its size
  *  @param timeout seconds @return the child */
-value io_readline(int fd, char *buf, size_t len, double timeout);
+value io_readline(int fd, io_input *in, char *buf, size_t len,
+                  double timeout);
 
 /** @} */
 

@@ -6,7 +6,6 @@
  * LINEECHO_TASKS_ONLY defined, to run the same handler; everything after
  * that #ifndef is lineecho's own. */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -21,22 +20,9 @@
 typedef struct client_handler {
     task task;
     int fd;
+    io_input in; /* what readline read after the line */
     char buf[65536];
 } client_handler;
-
-/* An error ends one connection only. Say why, unless the client just went
- * away, or the server is stopping (task_exit, which must go on up). */
-static void end_connection(client_handler *c)
-{
-    const task_error *e = c->task.error;
-
-    if (!e || e == &task_exit)
-        return;
-    if (e->code != IO_ERROR_OS + ECONNRESET && e->code != IO_ERROR_OS + EPIPE)
-        fprintf(stderr, "lineecho: connection on fd %d closed: %s\n", c->fd,
-                e->message);
-    c->task.error = NULL;
-}
 
 static task_status client_handler_main(task *t)
 {
@@ -44,14 +30,15 @@ static task_status client_handler_main(task *t)
 
     TASK_BEGIN(t);
     for (;;) {
-        TASK_YIELD_CATCH(t, io_readline(c->fd, c->buf, sizeof c->buf, -1));
+        TASK_YIELD_CATCH(t, io_readline(c->fd, &c->in, c->buf,
+                                        sizeof c->buf, -1));
         if (t->error || t->sent.as.i == 0)
             break;
         TASK_YIELD_CATCH(t, io_send(c->fd, c->buf, (size_t)t->sent.as.i, -1));
         if (t->error)
             break;
     }
-    end_connection(c);
+    server_end_connection("lineecho", t, c->fd);
     TASK_FINALLY(t);
     close(c->fd);
     TASK_END(t);

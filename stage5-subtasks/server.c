@@ -18,6 +18,7 @@ typedef struct listener {
     io_wait wait;
     const server *server;
     int fd;
+    double pause; /* seconds to wait before the next accept; 0: no error */
 } listener;
 
 static task_status listener_main(task *t)
@@ -30,15 +31,19 @@ static task_status listener_main(task *t)
         if (t->error == &task_exit)
             break;
         if (!t->error) {
+            l->pause = 0;
             l->server->serve((int)t->sent.as.i);
             continue;
         }
         /* Out of fds, most likely: the socket stays readable, so pause
-         * rather than spin until a client leaves. */
-        fprintf(stderr, "%s: accept: %s\n", l->server->name,
-                t->error->message);
+         * rather than spin until a client leaves, longer each time, and
+         * say so once until an accept succeeds again. */
+        if (l->pause == 0)
+            fprintf(stderr, "%s: accept: %s\n", l->server->name,
+                    t->error->message);
         t->error = NULL;
-        TASK_YIELD_VALUE(t, io_sleep(&l->wait, 0.1));
+        l->pause = l->pause == 0 ? 0.01 : l->pause < 0.5 ? 2 * l->pause : 1;
+        TASK_YIELD_VALUE(t, io_sleep(&l->wait, l->pause));
     }
     TASK_FINALLY(t);
     close(l->fd);
@@ -146,4 +151,17 @@ void server_announce(const server *s)
     inet_ntop(AF_INET, &s->addr.sin_addr, host, sizeof host);
     printf("listening on %s:%u\n", host, (unsigned)ntohs(s->addr.sin_port));
     fflush(stdout);
+}
+
+void server_end_connection(const char *name, task *t, int fd)
+{
+    const task_error *e = t->error;
+
+    if (!e || e == &task_exit)
+        return;
+    if (e != &io_timeout && e->code != IO_ERROR_OS + ECONNRESET &&
+        e->code != IO_ERROR_OS + EPIPE)
+        fprintf(stderr, "%s: connection on fd %d closed: %s\n", name, fd,
+                e->message);
+    t->error = NULL;
 }

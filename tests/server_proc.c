@@ -1,6 +1,7 @@
 /* server_proc: what the tests of the servers share (see server_proc.h). */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -10,12 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "server_proc.h"
+
+extern char **environ;
 
 uint64_t rng_state;
 
@@ -156,4 +161,199 @@ char *which(const char *name)
     cr_assert_fail("%s is not installed (tests/install-deps installs it)",
                    name);
     return NULL;
+}
+
+/* The highest fd this process has open. */
+static int max_open_fd(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    struct dirent *e;
+    int top = 2;
+
+    cr_assert(d, "/proc/self/fd: %s", strerror(errno));
+    while ((e = readdir(d)))
+        if (atoi(e->d_name) > top)
+            top = atoi(e->d_name);
+    closedir(d);
+    return top;
+}
+
+/* Start argv[0] (a path) with stdin, stdout and stderr on in, out and err,
+ * and no other fd of ours. It dies with this process. */
+pid_t spawn(char *const argv[], char *const envp[], int in, int out, int err)
+{
+    int top = max_open_fd();
+    pid_t pid;
+
+    fflush(NULL);
+    pid = fork();
+    cr_assert(pid >= 0, "fork: %s", strerror(errno));
+    if (pid > 0)
+        return pid;
+    /* Only async-signal-safe calls from here: the parent may have threads. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+        _exit(126);
+    for (int fd = 3; fd <= top; fd++)
+        close(fd);
+    execve(argv[0], argv, envp);
+    _exit(127);
+}
+
+/* Everything written to fd so far, as a string; *len gets its length. */
+char *file_bytes(int fd, size_t *len)
+{
+    struct stat st;
+    char *s;
+
+    cr_assert(fstat(fd, &st) == 0);
+    s = malloc((size_t)st.st_size + 1);
+    cr_assert(s);
+    cr_assert(pread(fd, s, (size_t)st.st_size, 0) == st.st_size);
+    s[st.st_size] = '\0';
+    if (len)
+        *len = (size_t)st.st_size;
+    return s;
+}
+
+char *file_text(int fd)
+{
+    return file_bytes(fd, NULL);
+}
+
+/* ---- the server ---- */
+
+struct server srv = {-1, -1, -1, 0};
+
+/* Start the server argv on stdin /dev/null and read the port it says. */
+void server_launch(char *const argv[])
+{
+    int pipefd[2], null = open_null();
+
+    cr_assert(pipe(pipefd) == 0);
+    srv.err = temp_file();
+    srv.pid = spawn(argv, environ, null, pipefd[1], srv.err);
+    close(pipefd[1]);
+    close(null);
+    srv.out = pipefd[0];
+    srv.port = read_port(srv.out);
+}
+
+/* Stop the server with sig; it must exit 0 and have printed nothing more
+ * on stdout. Returns its stderr. */
+char *server_stop(int sig)
+{
+    char c, *err;
+    int status;
+
+    kill(srv.pid, sig);
+    status = wait_exit(srv.pid);
+    srv.pid = -1;
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "the server did not exit 0 on signal %d (status 0x%x); "
+              "its stderr:\n%s", sig, status, file_text(srv.err));
+    cr_assert(read(srv.out, &c, 1) == 0,
+              "the server printed more than its first line on stdout");
+    close(srv.out);
+    err = file_text(srv.err);
+    close(srv.err);
+    return err;
+}
+
+/* Stop the server with SIGTERM; it must have said nothing on stderr. */
+void server_stop_clean(void)
+{
+    char *err = server_stop(SIGTERM);
+
+    cr_assert_str_empty(err, "the server's stderr:\n%s", err);
+    free(err);
+}
+
+/* For a test's fini: kill the server if the test did not stop it. */
+void server_kill(void)
+{
+    if (srv.pid > 0) {
+        kill(srv.pid, SIGKILL);
+        waitpid(srv.pid, NULL, 0);
+        srv.pid = -1;
+    }
+}
+
+/* ---- streamers: clients that never pause ---- */
+
+enum { MAX_STREAMERS = 64 };
+
+/* The streamers' loop, in the child: send msg again and again on every
+ * socket, read and drop what comes back; once each has had bytes back,
+ * say so on ready. Ends when the server has ended every connection. */
+static void stream(const int *fds, int n, const unsigned char *msg,
+                   size_t len, int ready)
+{
+    struct pollfd p[MAX_STREAMERS];
+    size_t at[MAX_STREAMERS] = {0};
+    int heard[MAX_STREAMERS] = {0}, open = n, quiet = n;
+    static unsigned char buf[65536];
+
+    for (int i = 0; i < n; i++)
+        p[i] = (struct pollfd){fds[i], POLLIN | POLLOUT, 0};
+    while (open > 0) {
+        if (poll(p, (nfds_t)n, GUARD_MS) <= 0)
+            _exit(1); /* hung */
+        for (int i = 0; i < n; i++) {
+            ssize_t k;
+
+            if (p[i].fd < 0 || !p[i].revents)
+                continue;
+            if (p[i].revents & POLLOUT) {
+                k = write(p[i].fd, msg + at[i], len - at[i]);
+                if (k > 0)
+                    at[i] = (at[i] + (size_t)k) % len;
+            }
+            k = read(p[i].fd, buf, sizeof buf);
+            if (k > 0 && !heard[i]++ && --quiet == 0 &&
+                write(ready, "", 1) != 1)
+                _exit(1);
+            if (k == 0 || (k < 0 && errno != EAGAIN)) {
+                close(p[i].fd);
+                p[i].fd = -1;
+                open--;
+            }
+        }
+    }
+    _exit(0);
+}
+
+/* Start a child process with n connections to port that send msg (len
+ * bytes) over and over, without a pause, and read all that comes back.
+ * Returns when every connection has had an answer; the child ends when the
+ * server has closed them all (wait_exit() it). */
+pid_t start_streamers(int port, int n, const void *msg, size_t len)
+{
+    int fds[MAX_STREAMERS], ready[2];
+    struct pollfd p;
+    pid_t pid;
+    char c;
+
+    cr_assert(n > 0 && n <= MAX_STREAMERS && len > 0);
+    for (int i = 0; i < n; i++) {
+        fds[i] = connect_to(port, 0);
+        cr_assert(fcntl(fds[i], F_SETFL, O_NONBLOCK) == 0);
+    }
+    cr_assert(pipe(ready) == 0);
+    fflush(NULL);
+    pid = fork();
+    cr_assert(pid >= 0, "fork: %s", strerror(errno));
+    if (pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        close(ready[0]);
+        stream(fds, n, msg, len, ready[1]);
+    }
+    close(ready[1]);
+    for (int i = 0; i < n; i++)
+        close(fds[i]);
+    p = (struct pollfd){ready[0], POLLIN, 0};
+    cr_assert(poll(&p, 1, GUARD_MS) == 1 && read(ready[0], &c, 1) == 1,
+              "the streamers got no answer from the server");
+    close(ready[0]);
+    return pid;
 }

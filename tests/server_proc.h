@@ -1,6 +1,7 @@
 /*
  * server_proc: what the tests of the servers share: seeded random bytes,
- * child processes, and sockets to talk to a server over loopback.
+ * child processes, the server under test, and sockets to talk to it over
+ * loopback.
  * Every wait has a hang guard, GUARD_MS without any progress.
  */
 #ifndef SERVER_PROC_H
@@ -23,5 +24,25 @@ void raise_fd_limit(void);
 int read_port(int fd);
 int connect_to(int port, int rcvbuf);
 char *which(const char *name);
+
+pid_t spawn(char *const argv[], char *const envp[], int in, int out,
+            int err);
+char *file_bytes(int fd, size_t *len);
+char *file_text(int fd);
+
+/* The server of the current test; server_kill() ends it if a test failed. */
+struct server {
+    pid_t pid;
+    int out;  /* the read end of its stdout */
+    int err;  /* a temp file with its stderr */
+    int port;
+};
+extern struct server srv;
+void server_launch(char *const argv[]);
+char *server_stop(int sig);
+void server_stop_clean(void);
+void server_kill(void);
+
+pid_t start_streamers(int port, int n, const void *msg, size_t len);
 
 #endif

@@ -73,44 +73,14 @@ static unsigned char *random_lines(size_t n)
     return p;
 }
 
-/* ---- child processes ---- */
-
-/* Start argv[0] (a path) with stdin, stdout and stderr on in, out and err,
- * and no other fd of ours. It dies with this process. */
-static pid_t spawn(char *const argv[], char *const envp[], int in, int out,
-                   int err)
+/* n bytes of 16-byte lines: 15 printable bytes, then a newline. */
+static unsigned char *short_lines(size_t n)
 {
-    struct rlimit r;
-    pid_t pid;
+    unsigned char *p = random_bytes(n);
 
-    getrlimit(RLIMIT_NOFILE, &r);
-    fflush(NULL);
-    pid = fork();
-    cr_assert(pid >= 0, "fork: %s", strerror(errno));
-    if (pid > 0)
-        return pid;
-    /* Only async-signal-safe calls from here: the parent may have threads. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-        _exit(126);
-    for (rlim_t fd = 3; fd < r.rlim_cur; fd++)
-        close((int)fd);
-    execve(argv[0], argv, envp);
-    _exit(127);
-}
-
-/* Everything written to fd so far, as a string. */
-static char *file_text(int fd)
-{
-    struct stat st;
-    char *s;
-
-    cr_assert(fstat(fd, &st) == 0);
-    s = malloc((size_t)st.st_size + 1);
-    cr_assert(s);
-    cr_assert(pread(fd, s, (size_t)st.st_size, 0) == st.st_size);
-    s[st.st_size] = '\0';
-    return s;
+    for (size_t i = 0; i < n; i++)
+        p[i] = i % 16 == 15 ? '\n' : (unsigned char)(' ' + p[i] % 95);
+    return p;
 }
 
 /* ---- the server ---- */
@@ -158,16 +128,6 @@ static char **server_argv(const char *program, char *const args[])
     return argv;
 }
 
-struct server {
-    pid_t pid;
-    int out;  /* the read end of its stdout */
-    int err;  /* a temp file with its stderr */
-    int port;
-};
-
-/* The server of the current test; fini kills it if the test failed. */
-static struct server srv = {-1, -1, -1, 0};
-
 /* Valgrind suppressions for nc and socat, a temp file; see tool_env(). */
 static char supp_path[] = "/tmp/test_echoserver_supp.XXXXXX";
 
@@ -180,11 +140,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    if (srv.pid > 0) {
-        kill(srv.pid, SIGKILL);
-        waitpid(srv.pid, NULL, 0);
-        srv.pid = -1;
-    }
+    server_kill();
     if (!strstr(supp_path, "XXXXXX"))
         unlink(supp_path);
 }
@@ -192,43 +148,8 @@ static void teardown(void)
 static void server_start(const char *program)
 {
     char *const args[] = {"--port", "0", NULL};
-    char **argv = server_argv(program, args);
-    int pipefd[2], null = open_null();
 
-    cr_assert(pipe(pipefd) == 0);
-    srv.err = temp_file();
-    srv.pid = spawn(argv, environ, null, pipefd[1], srv.err);
-    close(pipefd[1]);
-    close(null);
-    srv.out = pipefd[0];
-    srv.port = read_port(srv.out);
-}
-
-/* Stop the server with sig; it must exit 0 and have printed nothing more
- * on stdout. Returns its stderr. */
-static char *server_stop(int sig)
-{
-    char c;
-    int status;
-
-    kill(srv.pid, sig);
-    status = wait_exit(srv.pid);
-    srv.pid = -1;
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "the server did not exit 0 on signal %d (status 0x%x); "
-              "its stderr:\n%s", sig, status, file_text(srv.err));
-    cr_assert(read(srv.out, &c, 1) == 0,
-              "the server printed more than its first line on stdout");
-    close(srv.out);
-    return file_text(srv.err);
-}
-
-static void server_stop_clean(void)
-{
-    char *err = server_stop(SIGTERM);
-
-    cr_assert_str_empty(err, "the server's stderr:\n%s", err);
-    free(err);
+    server_launch(server_argv(program, args));
 }
 
 /* Call f for each fd the server has open. */
@@ -653,6 +574,27 @@ Test(echoserver, sigterm_exits_0)
 Test(echoserver, sigint_exits_0)
 {
     stop_with_clients(STAGE4, SIGINT);
+}
+
+/* Clients that send without a pause keep an fd ready on every pass of the
+ * loop; the signal must stop the server all the same. */
+static void stop_under_load(const char *program, int sig,
+                            payload_fn *payload)
+{
+    unsigned char *msg = payload(64 * KiB);
+    pid_t streamers[2];
+    char *err;
+
+    server_start(program);
+    /* Two processes: together they send faster than the server echoes. */
+    for (int i = 0; i < 2; i++)
+        streamers[i] = start_streamers(srv.port, 25, msg, 64 * KiB);
+    err = server_stop(sig);
+    cr_assert_str_empty(err, "the server's stderr:\n%s", err);
+    free(err);
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(wait_exit(streamers[i]), 0, "the streamers hung");
+    free(msg);
 }
 
 /* ---- nc and socat ---- */
@@ -1172,4 +1114,124 @@ Test(lineecho, bad_arguments_exit_2)
 Test(lineecho, port_in_use_exits_1)
 {
     port_in_use_exits_1(STAGE5);
+}
+
+/* ---- under load: clients that never pause ---- */
+
+/* While one client streams short lines without a pause, another's ping
+ * comes back: the streamer's task gives the loop back after each read and
+ * each write. */
+static void streamer_and_ping(const char *program)
+{
+    unsigned char *msg = short_lines(64 * KiB);
+    pid_t streamer;
+    int fd;
+
+    server_start(program);
+    streamer = start_streamers(srv.port, 1, msg, 64 * KiB);
+    fd = client();
+    for (int i = 0; i < 10; i++)
+        echo_line(fd, "ping\n");
+    close(fd);
+    server_stop_clean();
+    cr_assert_eq(wait_exit(streamer), 0, "the streamer hung");
+    free(msg);
+}
+
+Test(echoserver, a_client_that_streams_does_not_starve_another)
+{
+    streamer_and_ping(STAGE4);
+}
+
+Test(echoserver, sigterm_stops_it_under_full_load)
+{
+    stop_under_load(STAGE4, SIGTERM, short_lines);
+}
+
+Test(echoserver, sigint_stops_it_under_full_load)
+{
+    stop_under_load(STAGE4, SIGINT, short_lines);
+}
+
+Test(lineecho, sigterm_stops_it_under_full_load)
+{
+    stop_under_load(STAGE5, SIGTERM, short_lines);
+}
+
+Test(lineecho, a_client_that_streams_does_not_starve_another)
+{
+    streamer_and_ping(STAGE5);
+}
+
+/* ---- out of fds ---- */
+
+/* How many times err says that accept() ran out of fds. */
+static int count_out_of_fds(const char *program, const char *err)
+{
+    char line[128];
+    int n = 0;
+
+    snprintf(line, sizeof line, "%s: accept: %s\n", name_of(program),
+             strerror(EMFILE));
+    for (const char *s = err; (s = strstr(s, line)); s += strlen(line))
+        n++;
+    return n;
+}
+
+/* Wait until the server has said n times that it is out of fds. */
+static void wait_out_of_fds_said(const char *program, int n)
+{
+    for (long ms = 0; ms < GUARD_MS; ms += 5) {
+        char *err = file_text(srv.err);
+        int said = count_out_of_fds(program, err);
+
+        free(err);
+        if (said >= n)
+            return;
+        sleep_ms(5);
+    }
+    cr_assert_fail("the server did not say it is out of fds");
+}
+
+/* Under a limit of 32 fds, 40 clients connect: accept() fails until they
+ * leave. The server says so once for each such burst, however long it
+ * lasts, and then serves again. */
+static void out_of_fds_is_said_once_a_burst(const char *program)
+{
+    char *const args[] = {"--port", "0", NULL};
+    char *argv[70] = {which("prlimit"), "--nofile=32:32"};
+    char **server = server_argv(program, args);
+    int fd[40];
+    char *err;
+
+    for (int i = 0; server[i] && i < 67; i++)
+        argv[i + 2] = server[i];
+    server_launch(argv);
+    for (int burst = 1; burst <= 2; burst++) {
+        for (int i = 0; i < 40; i++)
+            fd[i] = connect_to(srv.port, 0);
+        wait_out_of_fds_said(program, burst);
+        sleep_ms(500); /* time to say it again, were it said each time */
+        for (int i = 0; i < 40; i++)
+            close(fd[i]);
+        wait_handlers_gone();
+    }
+    one_client_echo(random_bytes, KiB);
+    err = server_stop(SIGTERM);
+    cr_assert_eq(count_out_of_fds(program, err), 2,
+                 "expected the line once a burst; stderr:\n%s", err);
+    cr_assert_eq(strlen(err), 2 * (strlen(name_of(program)) + 10 +
+                                   strlen(strerror(EMFILE)) + 1),
+                 "stderr has more:\n%s", err);
+    free(err);
+}
+
+Test(echoserver, out_of_fds_is_said_once_a_burst)
+{
+    out_of_fds_is_said_once_a_burst(STAGE4);
+}
+
+Test(lineecho, out_of_fds_is_said_once_a_burst)
+{
+    out_of_fds_is_said_once_a_burst(STAGE5);
 }

@@ -44,68 +44,6 @@
 
 extern char **environ;
 
-/* ---- random bytes from a fixed seed ---- */
-
-/* ---- child processes ---- */
-
-/* The highest fd this process has open. */
-static int max_open_fd(void)
-{
-    DIR *d = opendir("/proc/self/fd");
-    struct dirent *e;
-    int top = 2;
-
-    cr_assert(d, "/proc/self/fd: %s", strerror(errno));
-    while ((e = readdir(d)))
-        if (atoi(e->d_name) > top)
-            top = atoi(e->d_name);
-    closedir(d);
-    return top;
-}
-
-/* Start argv[0] (a path) with stdin, stdout and stderr on in, out and err,
- * and no other fd of ours. It dies with this process. */
-static pid_t spawn(char *const argv[], int in, int out, int err)
-{
-    int top = max_open_fd();
-    pid_t pid;
-
-    fflush(NULL);
-    pid = fork();
-    cr_assert(pid >= 0, "fork: %s", strerror(errno));
-    if (pid > 0)
-        return pid;
-    /* Only async-signal-safe calls from here: the parent may have threads. */
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
-        _exit(126);
-    for (int fd = 3; fd <= top; fd++)
-        close(fd);
-    execve(argv[0], argv, environ);
-    _exit(127);
-}
-
-/* Everything written to fd so far, as a string; *len gets its length. */
-static char *file_bytes(int fd, size_t *len)
-{
-    struct stat st;
-    char *s;
-
-    cr_assert(fstat(fd, &st) == 0);
-    s = malloc((size_t)st.st_size + 1);
-    cr_assert(s);
-    cr_assert(pread(fd, s, (size_t)st.st_size, 0) == st.st_size);
-    s[st.st_size] = '\0';
-    if (len)
-        *len = (size_t)st.st_size;
-    return s;
-}
-
-static char *file_text(int fd)
-{
-    return file_bytes(fd, NULL);
-}
-
 /* ---- the files served ---- */
 
 /* /tmp/test_httpd.XXXXXX holds root/, the directory served, and files
@@ -200,6 +138,8 @@ static void make_files(void)
     snprintf(root, sizeof root, "%s/root", base);
     nmade = 0;
     put_text("secret.txt", "outside the root\n");
+    make_dir("outside"); /* a directory outside, without index.html */
+    put_text("outside/file.txt", "outside too\n");
     make_dir("root");
     make_dir("root/sub");
     make_dir("root/empty");
@@ -215,6 +155,8 @@ static void make_files(void)
     make_link("root/out", "..");          /* these lead out */
     make_link("root/outfile", "../secret.txt");
     make_link("root/sub/up.txt", "../../secret.txt");
+    make_link("root/outdir", "../outside");
+    make_link("root/dangling", "../nothing"); /* leads nowhere */
     cr_assert(mkfifo(remember("root/pipe"), 0644) == 0, "mkfifo: %s",
               strerror(errno));
 }
@@ -260,16 +202,6 @@ static const char *find_server(void)
     return server_path;
 }
 
-struct server {
-    pid_t pid;
-    int out;  /* the read end of its stdout */
-    int err;  /* a temp file with its stderr */
-    int port;
-};
-
-/* The server of the current test; teardown kills it if the test failed. */
-static struct server srv = {-1, -1, -1, 0};
-
 static void setup(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -280,11 +212,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-    if (srv.pid > 0) {
-        kill(srv.pid, SIGKILL);
-        waitpid(srv.pid, NULL, 0);
-        srv.pid = -1;
-    }
+    server_kill();
     remove_files();
 }
 
@@ -293,43 +221,8 @@ static void server_start(const char *timeout)
 {
     char *argv[] = {(char *)find_server(), "--port", "0", "--root", root,
                     "--timeout", (char *)timeout, NULL};
-    int pipefd[2], null = open_null();
 
-    cr_assert(pipe(pipefd) == 0);
-    srv.err = temp_file();
-    srv.pid = spawn(argv, null, pipefd[1], srv.err);
-    close(pipefd[1]);
-    close(null);
-    srv.out = pipefd[0];
-    srv.port = read_port(srv.out);
-}
-
-/* Stop the server with sig; it must exit 0 and have printed nothing more
- * on stdout. Returns its stderr. */
-static char *server_stop(int sig)
-{
-    char c;
-    int status;
-
-    kill(srv.pid, sig);
-    status = wait_exit(srv.pid);
-    srv.pid = -1;
-    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-              "the server did not exit 0 on signal %d (status 0x%x); "
-              "its stderr:\n%s", sig, status, file_text(srv.err));
-    cr_assert(read(srv.out, &c, 1) == 0,
-              "the server printed more than its first line on stdout");
-    close(srv.out);
-    return file_text(srv.err);
-}
-
-static void server_stop_clean(void)
-{
-    char *err = server_stop(SIGTERM);
-
-    cr_assert_str_empty(err, "the server's stderr:\n%s", err);
-    free(err);
-    close(srv.err);
+    server_launch(argv);
 }
 
 /* Count the server's open sockets, and its open files under root. */
@@ -407,7 +300,7 @@ static char *curl(const char *arg, ...)
     }
     va_end(ap);
     argv[n] = NULL;
-    status = wait_exit(spawn(argv, null, out, err));
+    status = wait_exit(spawn(argv, environ, null, out, err));
     text = file_text(err);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
               "curl exited with status 0x%x; its stderr:\n%s", status, text);
@@ -772,6 +665,26 @@ Test(httpd, a_path_that_leads_out_of_the_root_is_403)
     server_stop_clean();
 }
 
+/* A client must not learn which files exist outside the root: under a
+ * link that leads out, a name that is there and one that is not get the
+ * same answer. */
+Test(httpd, under_a_link_that_leads_out_every_path_is_403)
+{
+    static const char *const paths[] = {
+        "/out/secret.txt", "/out/nope",      "/out/nope/deeper",
+        "/outdir",         "/outdir/",       "/outdir/file.txt",
+        "/outdir/nope",    "/outfile/nope",  "/dangling",
+        "/dangling/nope",  "/sub/up.txt/x",  "/out/%2e%2e%2fetc",
+    };
+
+    server_start("1");
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        cr_assert_eq(curl_status(paths[i]), 403, "GET %s", paths[i]);
+    cr_assert_eq(curl_status("/sub/nope"), 404, "inside, not there");
+    cr_assert_eq(curl_status("/nope/deeper"), 404, "inside, not there");
+    server_stop_clean();
+}
+
 Test(httpd, other_methods_are_405)
 {
     static const char *const methods[] = {"POST", "PUT", "DELETE",
@@ -805,7 +718,6 @@ Test(httpd, a_malformed_request_is_400)
     static const char *const requests[] = {
         "garbage\r\n\r\n",
         "garbage\n",
-        "\r\n",
         "GET /\r\n\r\n",
         "GET / \r\n\r\n",
         "GET  / HTTP/1.1\r\nHost: x\r\n\r\n",
@@ -955,6 +867,30 @@ Test(httpd, header_fields_over_16_KiB_are_431)
     free(out);
     free(body);
     free(big);
+    wait_connections_gone();
+    server_stop_clean();
+}
+
+/* RFC 9112 section 2.2: empty lines before a request line are ignored,
+ * also between two requests on one connection. */
+Test(httpd, empty_lines_before_a_request_are_ignored)
+{
+    struct response r;
+    int fd;
+
+    server_start("1");
+    cr_assert_eq(exchange_text("\r\nGET /a.txt HTTP/1.0\r\n\r\n"), 200);
+    cr_assert_eq(exchange_text("\n\r\n\nGET /a.txt HTTP/1.0\r\n\r\n"), 200);
+    fd = connect_to(srv.port, 0);
+    send_text(fd, "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n\r\n"
+                  "GET /sub/a.txt HTTP/1.1\r\nHost: x\r\n\r\n");
+    r = read_response(fd, 0);
+    assert_response(&r, 200, "hello, world\n", 13);
+    free_response(&r);
+    r = read_response(fd, 0);
+    assert_response(&r, 200, "sub a\n", 6);
+    free_response(&r);
+    close(fd);
     wait_connections_gone();
     server_stop_clean();
 }
@@ -1315,7 +1251,7 @@ static char *wrk(const char *path)
     char *argv[] = {which("wrk"), "-t2", "-c50", "-d3s", "--timeout", "30s",
                     url(path), NULL};
     int out = temp_file(), err = temp_file(), null = open_null();
-    int status = wait_exit(spawn(argv, null, out, err));
+    int status = wait_exit(spawn(argv, environ, null, out, err));
     char *text = file_text(out), *errs = file_text(err);
 
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -1379,7 +1315,6 @@ static void stop_with_clients(int sig)
     err = server_stop(sig);
     cr_assert_str_empty(err, "the server's stderr:\n%s", err);
     free(err);
-    close(srv.err);
     close(idle);
     close(half);
     close(kept);
@@ -1394,6 +1329,38 @@ Test(httpd, sigterm_exits_0)
 Test(httpd, sigint_exits_0)
 {
     stop_with_clients(SIGINT);
+}
+
+/* Clients that pipeline requests without a pause keep an fd ready on
+ * every pass of the loop; the signal must stop the server all the same. */
+Test(httpd, sigterm_stops_it_under_full_load)
+{
+    static const char request[] = "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+    pid_t streamers[2];
+
+    server_start("3600");
+    /* Two processes: together they ask faster than the server answers. */
+    for (int i = 0; i < 2; i++)
+        streamers[i] = start_streamers(srv.port, 25, request,
+                                       strlen(request));
+    server_stop_clean();
+    for (int i = 0; i < 2; i++)
+        cr_assert_eq(wait_exit(streamers[i]), 0, "the streamers hung");
+}
+
+/* While one client pipelines requests without a pause, others are
+ * served: the streamer's task gives the loop back after each write. */
+Test(httpd, a_client_that_streams_requests_does_not_starve_another)
+{
+    static const char request[] = "GET /a.txt HTTP/1.1\r\nHost: x\r\n\r\n";
+    pid_t streamer;
+
+    server_start("3600");
+    streamer = start_streamers(srv.port, 1, request, strlen(request));
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(curl_status("/a.txt"), 200);
+    server_stop_clean();
+    cr_assert_eq(wait_exit(streamer), 0, "the streamer hung");
 }
 
 /* How many fds below FD_SETSIZE the server has open. */
@@ -1471,7 +1438,6 @@ Test(httpd, connections_past_fd_setsize_are_turned_away)
     err = server_stop(SIGTERM);
     cr_assert_eq(count_fd_limit_lines(err), N - watchable);
     free(err);
-    close(srv.err);
 }
 
 /* ---- the course's page ---- */
@@ -1520,7 +1486,7 @@ static char *run_server(char *const args[], int code)
 
     for (int i = 0; args[i]; i++)
         argv[i + 1] = args[i];
-    status = wait_exit(spawn(argv, null, out, err));
+    status = wait_exit(spawn(argv, environ, null, out, err));
     text = file_text(out);
     cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == code,
               "status 0x%x, not exit %d; stderr:\n%s", status, code,

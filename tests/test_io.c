@@ -30,7 +30,7 @@
  * io_wait of the caller's; STAGE is the number of the stage under test. */
 #if STAGE >= 5
 #define SEND(a, buf, len) io_send((a)->fd, (buf), (len), -1)
-#define READLINE(a, len) io_readline((a)->fd, (a)->buf, (len), -1)
+#define READLINE(a, len) io_readline((a)->fd, &(a)->in, (a)->buf, (len), -1)
 #else
 #define SEND(a, buf, len) io_send(&(a)->wait, (a)->fd, (buf), (len), -1)
 #define READLINE(a, len)                                                     \
@@ -67,6 +67,9 @@ typedef struct actor {
     char *big; /* a large buffer */
     size_t size;
     size_t total;
+#if STAGE >= 5
+    io_input in; /* what readline read after a line */
+#endif
     char buf[64];
 } actor;
 

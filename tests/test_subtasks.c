@@ -65,6 +65,7 @@ typedef struct actor {
     size_t size;
     size_t total;
     int i;
+    io_input in;    /* what readline read after a line */
     char buf[64];
 } actor;
 
@@ -693,7 +694,8 @@ static task_status lines_main(task *t)
 
     TASK_BEGIN(t);
     for (;;) {
-        TASK_YIELD_CATCH(t, io_readline(a->fd, a->buf, a->size, a->timeout));
+        TASK_YIELD_CATCH(t, io_readline(a->fd, &a->in, a->buf, a->size,
+                                        a->timeout));
         if (t->error) {
             note(a->name, "%s", t->error->message);
             t->error = NULL;
