@@ -21,7 +21,7 @@ static task_status averager_main(task *t)
     TASK_END(t);
 }
 
-/* What a send returned, and the value it yielded. */
+/* What a call returned, and the value it yielded or the error. */
 static void print_status(const char *what, task *t, task_status s)
 {
     printf("%s: ", what);
@@ -29,8 +29,11 @@ static void print_status(const char *what, task *t, task_status s)
         printf("average %ld\n", t->yielded.as.i);
     else if (s == TASK_YIELDED)
         printf("yielded none\n");
+    else if (s == TASK_DONE)
+        printf("done\n");
     else
-        printf("%s\n", s == TASK_DONE ? "done" : "failed");
+        printf("%s: %s\n", s == TASK_FAILED ? "failed" : "refused",
+               task_error_of(t, s)->message);
 }
 
 int main(void)

@@ -28,7 +28,7 @@ static task_status retrier_main(task *t)
     TASK_END(t);
 }
 
-/* What a call returned: the value yielded, done, or failed. */
+/* What a call returned: the value yielded, done, or the error. */
 static void print_status(const char *what, task *t, task_status s)
 {
     printf("%s: ", what);
@@ -37,7 +37,7 @@ static void print_status(const char *what, task *t, task_status s)
     else if (s == TASK_DONE)
         printf("done\n");
     else
-        printf("failed\n");
+        printf("failed: %s\n", task_error_of(t, s)->message);
 }
 
 int main(void)
