@@ -19,7 +19,7 @@ MAKEFLAGS += --no-print-directory
 # stage from N on. A stage that brings one adds a line TESTS_FROM_N = <name>.
 TESTS_FROM_1 = pool
 TESTS_FROM_2 = sched
-TESTS_FROM_3 = send_throw
+TESTS_FROM_3 = send_throw cpython
 TESTS_FROM_4 = io
 TESTS_FROM_5 = subtasks
 
@@ -175,3 +175,6 @@ clean:
 
 .PHONY: all run build-gcc build-clang run-asan run-valgrind build-tests \
 	build-vgtests valgrind-tests test docs diff bench clean
+
+# make exercises, make exercise EX=N.K, and their test.
+include tests/exercises/exercises.mk

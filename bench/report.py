@@ -457,7 +457,7 @@ def memory_targets(r):
     rows = []
     tasks = str(r["config"]["memory_tasks"][-1])
     for i, stage in enumerate(STAGE_NAMES):
-        limit = 64 if i < 3 else 128
+        limit = 64 if i < 2 else 96
         label = "stage %d: runtime bytes per task" % (i + 1)
         wanted = "at most %d" % limit
         res = r["memory"].get(stage, {}).get("points", {}).get(tasks)

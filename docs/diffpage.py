@@ -162,8 +162,9 @@ def page(prev, stage, text):
     md = ("# Stage %s: what changed since stage %s {#diff-%s}\n\n"
           "What [%s](%s/index.html) adds to [%s](%s/index.html): the "
           "output of `make -s diff FROM=%s TO=%s`, %d lines in %d files. "
-          "A line that starts with `+` is new in stage %s, one that starts "
-          "with `-` is gone from stage %s.\n\n"
+          "A line that starts with `+` is new in stage %s; one that starts "
+          "with `-` was in stage %s and is gone. The lessons are left out "
+          "(`make diff LESSONS=1` adds them).\n\n"
           "\\htmlinclude[block] diff-%s.html\n" % (
               n, stage_num(prev), stage, stage, stage, prev, prev,
               stage_num(prev), n, len(text.splitlines()), len(files), n,

@@ -12,7 +12,9 @@
 
   function el(tag, attrs, text) {
     var e = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    Object.keys(attrs || {}).forEach(function (k) {
+      e.setAttribute(k, attrs[k]);
+    });
     if (text !== undefined) e.textContent = text;
     return e;
   }
@@ -36,7 +38,8 @@
       var s = nav.stages[i];
       var own = (s.diff ? [s.diff] : []).concat(s.extra || []);
       if (here.indexOf(s.dir + "/") === 0) return i;
-      if (own.some(function (p) { return p.url.split("#")[0] === here; })) return i;
+      if (own.some(function (p) { return p.url.split("#")[0] === here; }))
+        return i;
     }
     return -1;
   }
@@ -76,7 +79,8 @@
     var side = el("nav", { id: "course-nav", "aria-label": "The course" });
     var form = el("form", { id: "course-search-form", role: "search" });
     var box = el("input", {
-      id: "course-search", type: "search", placeholder: "Search the course",
+      id: "course-search", type: "search",
+      placeholder: "Search the course (/)",
       "aria-label": "Search every lesson and every stage's API"
     });
     form.appendChild(box);
@@ -94,8 +98,14 @@
     });
     tree.appendChild(list(nav.extra, "top"));
     side.appendChild(tree);
-    form.addEventListener("submit", function (ev) { ev.preventDefault(); });
-    box.addEventListener("input", function () { search(box.value, results, tree); });
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var first = results.querySelector("li a");
+      if (first) location.href = first.href;
+    });
+    box.addEventListener("input", function () {
+      search(box.value, results, tree);
+    });
     return side;
   }
 
@@ -146,8 +156,8 @@
     window.COURSE_SEARCH.forEach(function (e) {
       var name = e[0].toLowerCase();
       var text = e[4].toLowerCase();
-      var inName = words.every(function (w) { return name.indexOf(w) >= 0; });
-      var inText = words.every(function (w) { return text.indexOf(w) >= 0; });
+      var inName = words.every(function (w) { return name.includes(w); });
+      var inText = words.every(function (w) { return text.includes(w); });
       if (!inName && !inText) return;
       var rank = name === words.join(" ") ? 2e9 : inName ? 1e9 :
         text.split(words[0]).length;
@@ -166,7 +176,8 @@
         e[1] + ", " + (stageTitles[e[2]] || e[2])));
       var at = e[4].toLowerCase().indexOf(words[0]);
       if (at >= 0) {
-        li.appendChild(el("span", { "class": "excerpt" }, (at > 40 ? "\u2026" : "") +
+        li.appendChild(el("span", { "class": "excerpt" },
+          (at > 40 ? "\u2026" : "") +
           e[4].slice(Math.max(0, at - 40), at + 80) + "\u2026"));
       }
       ul.appendChild(li);
@@ -177,12 +188,23 @@
   document.addEventListener("DOMContentLoaded", function () {
     var nav = window.COURSE_NAV;
     root = document.body.getAttribute("data-course-root") || "";
-    if (!nav) return;
+    if (!nav) {
+      console.error("no sidebar: nav.js did not load");
+      return;
+    }
     here = pagePath();
     nav.stages.forEach(function (s) { stageTitles[s.dir] = s.title; });
     var current = stageOfPage(nav);
-    document.body.insertBefore(bar(nav, current), document.body.firstChild);
-    document.body.insertBefore(sidebar(nav, current), document.body.firstChild);
-    document.body.classList.add("with-course-nav");
+    var body = document.body;
+    body.insertBefore(bar(nav, current), body.firstChild);
+    body.insertBefore(sidebar(nav, current), body.firstChild);
+    body.classList.add("with-course-nav");
+    document.addEventListener("keydown", function (ev) {
+      var t = ev.target.tagName;
+      if (ev.key === "/" && t !== "INPUT" && t !== "TEXTAREA") {
+        ev.preventDefault();
+        box().focus();
+      }
+    });
   });
 })();

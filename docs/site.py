@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """docs/site.py index HTML_DIR: after the Doxygen runs of make docs, write
 HTML_DIR/nav.js, the sidebar of every page (the course page, each lesson
-with its sections, its diff page and its stage's API, the Performance
-page), and HTML_DIR/search-data.js, what the sidebar's search box searches:
-every section of every page of the course and every public name of every
-stage, each under its stage."""
+with its sections, its diff page, its stage's other pages and its API, the
+Performance page), and HTML_DIR/search-data.js, what the sidebar's search
+box searches: every section of every page of the course and every public
+name of every stage, each under its stage."""
 import json
 import os
 import re
@@ -79,6 +79,17 @@ def api_names(tree, url, prefix):
     return out
 
 
+def stage_pages(html_dir, stage):
+    """(title, url) of each page of a stage besides its lesson."""
+    path = os.path.join(html_dir, stage, "pages.html")
+    if not os.path.exists(path):
+        return []
+    return [(words(a.text()), stage + "/" + a.attrs["href"])
+            for a in parse(path).walk()
+            if a.tag == "a" and "el" in a.classes()
+            and a.attrs.get("href", "").endswith(".html")]
+
+
 def stage_api(html_dir, stage):
     """The sidebar's API links of a stage, and its names for the search."""
     files = parse(os.path.join(html_dir, stage, "files.html"))
@@ -129,6 +140,11 @@ def index(html_dir):
                              "url": diff}
         for lv, t, u, x in secs:
             search.append([t, "lesson", s, u, x])
+        for title, page in stage_pages(html_dir, s):
+            entry["extra"].append({"title": title, "url": page})
+            for lv, t, u, x in sections(parse(os.path.join(html_dir, page)),
+                                        page):
+                search.append([t, "lesson", s, u, x])
         entry["api"], names = stage_api(html_dir, s)
         for name, kind, u, x in names:
             search.append([name, kind, s, u, x])

@@ -23,6 +23,7 @@ void task_init(task *t, task_fn *body)
     t->yielded = value_none();
     t->sent = value_none();
     t->error = NULL;
+    t->raised = NULL;
 }
 
 /* Run the body; on any way out, make sure its TASK_FINALLY section ran. */
@@ -42,10 +43,19 @@ static task_status run(task *t)
     return s;
 }
 
-static task_status refuse(task *t, const task_error *e)
+void task_cleanup_starts(task *t)
 {
-    t->error = e;
-    return TASK_FAILED;
+    t->cleaned_up = 1;
+    if (t->error) {
+        t->raised = t->error;
+        t->error = NULL;
+    }
+}
+
+task_status task_ends(task *t)
+{
+    task_cleanup_starts(t);
+    return t->raised ? TASK_FAILED : TASK_DONE;
 }
 
 task_status task_resume(task *t)
@@ -56,11 +66,11 @@ task_status task_resume(task *t)
 task_status task_send(task *t, value v)
 {
     if (t->running)
-        return refuse(t, &task_error_running);
+        return TASK_RUNNING;
     if (t->resume == TASK_FINISHED)
         return TASK_DONE;
     if (t->resume == 0 && v.kind != VALUE_NONE)
-        return refuse(t, &task_error_not_started);
+        return TASK_NOT_STARTED;
     t->sent = v;
     t->error = NULL;
     return run(t);
@@ -69,10 +79,11 @@ task_status task_send(task *t, value v)
 task_status task_throw(task *t, const task_error *e)
 {
     if (t->running)
-        return refuse(t, &task_error_running);
+        return TASK_RUNNING;
     if (t->resume == 0 || t->resume == TASK_FINISHED) {
         t->resume = TASK_FINISHED;
-        return refuse(t, e);
+        t->raised = e;
+        return TASK_FAILED;
     }
     t->sent = value_none();
     t->error = e;
@@ -81,24 +92,38 @@ task_status task_throw(task *t, const task_error *e)
 
 task_status task_close(task *t)
 {
+    task_status s;
+
     if (t->running)
-        return refuse(t, &task_error_running);
+        return TASK_RUNNING;
     if (t->resume == 0 || t->resume == TASK_FINISHED) {
         t->resume = TASK_FINISHED;
         return TASK_DONE;
     }
-    switch (task_throw(t, &task_exit)) {
-    case TASK_YIELDED:
-        return refuse(t, &task_error_ignored_exit);
-    case TASK_FAILED:
-        if (t->error != &task_exit)
-            return TASK_FAILED;
-        t->error = NULL;
+    s = task_throw(t, &task_exit);
+    if (s == TASK_YIELDED)
+        return TASK_IGNORED_EXIT;
+    if (s == TASK_FAILED && t->raised == &task_exit)
         return TASK_DONE;
+    return s;
+}
+
+const task_error *task_error_of(const task *t, task_status s)
+{
+    switch (s) {
+    case TASK_FAILED:
+        return t->raised;
+    case TASK_RUNNING:
+        return &task_error_running;
+    case TASK_NOT_STARTED:
+        return &task_error_not_started;
+    case TASK_IGNORED_EXIT:
+        return &task_error_ignored_exit;
+    case TASK_YIELDED:
     case TASK_DONE:
         break;
     }
-    return TASK_DONE;
+    return NULL;
 }
 
 int task_done(const task *t)
@@ -138,20 +163,16 @@ static task *pool_take(pool *p)
 task *pool_step(pool *p)
 {
     task *t;
+    task_status s;
 
     if (!p->head)
         return NULL;
     t = pool_take(p);
-    switch (task_resume(t)) {
-    case TASK_YIELDED:
+    s = task_resume(t);
+    if (s == TASK_YIELDED)
         pool_add(p, t);
-        break;
-    case TASK_FAILED:
-        fprintf(stderr, "task failed: %s\n", t->error->message);
-        break;
-    case TASK_DONE:
-        break;
-    }
+    else if (s != TASK_DONE)
+        fprintf(stderr, "task failed: %s\n", task_error_of(t, s)->message);
     return t;
 }
 
@@ -165,11 +186,14 @@ long pool_iteration(pool *p, long n)
 void pool_close(pool *p)
 {
     task *t;
+    task_status s;
 
     while (p->head) {
         t = pool_take(p);
-        if (task_close(t) == TASK_FAILED)
-            fprintf(stderr, "task failed on close: %s\n", t->error->message);
+        s = task_close(t);
+        if (s != TASK_DONE)
+            fprintf(stderr, "task failed on close: %s\n",
+                    task_error_of(t, s)->message);
     }
 }
 

@@ -11,11 +11,18 @@
 #ifndef TASK_H
 #define TASK_H
 
-/** What a task's body reports each time it returns. */
+/**
+ * What a task's body reports each time it returns, and what a call on a
+ * task reports to its caller. A body returns one of the first three; the
+ * last three are refusals and the ignored exit, which only calls report.
+ */
 typedef enum task_status {
-    TASK_YIELDED, /**< The body stopped at a yield; resume it again later. */
-    TASK_DONE,    /**< The body ran to its end; it will not run again. */
-    TASK_FAILED   /**< An error ended the body, or the call was refused. */
+    TASK_YIELDED,     /**< The body stopped at a yield; resume it again. */
+    TASK_DONE,        /**< The body ran to its end; it will not run again. */
+    TASK_FAILED,      /**< An error ended the body: it is in `t->raised`. */
+    TASK_RUNNING,     /**< Refused: the task is running; nothing ran. */
+    TASK_NOT_STARTED, /**< Refused: a value sent to a new task; nothing ran. */
+    TASK_IGNORED_EXIT /**< task_close(): the body yielded again instead. */
 } task_status;
 
 /** An error: a code that says which kind, and a message for people. */
@@ -35,11 +42,11 @@ enum task_error_code {
 
 /** The error task_close() throws in: Python's GeneratorExit. */
 extern const task_error task_exit;
-/** Reported when a task is resumed while it runs. */
+/** The error of TASK_RUNNING: the task was resumed while it runs. */
 extern const task_error task_error_running;
-/** Reported when a value other than none is sent to a new task. */
+/** The error of TASK_NOT_STARTED: a value other than none to a new task. */
 extern const task_error task_error_not_started;
-/** Reported by task_close() when the task yields instead of ending. */
+/** The error of TASK_IGNORED_EXIT: the task yielded instead of ending. */
 extern const task_error task_error_ignored_exit;
 
 /** Which member of a value's `as` holds it. */
@@ -109,7 +116,8 @@ struct task {
     unsigned char cleaned_up; /**< 1 once the body passed TASK_FINALLY. */
     value yielded; /**< What the last yield carried out. */
     value sent;    /**< What the last send carried in: the yield's result. */
-    const task_error *error; /**< The error in flight, or the one reported. */
+    const task_error *error;  /**< The error thrown in at the last yield. */
+    const task_error *raised; /**< The error that ends the body, or NULL. */
 };
 
 /** Start a body: jump to the line where the last yield left off. */
@@ -118,7 +126,8 @@ struct task {
 /**
  * Stop here and hand @p v to the caller, as TASK_YIELD_VALUE, but catch a
  * thrown error: it is left in `t->error` for the body to handle. Set
- * `t->error` to NULL once it is handled.
+ * `t->error` to NULL once it is handled; one still there at TASK_FINALLY
+ * or TASK_END goes on, as an error the body raised.
  */
 #define TASK_YIELD_CATCH(t, v)                                               \
     do {                                                                     \
@@ -136,37 +145,55 @@ struct task {
     do {                                                                     \
         TASK_YIELD_CATCH(t, v);                                              \
         if ((t)->error)                                                      \
-            return TASK_FAILED;                                              \
+            TASK_FAIL(t, (t)->error);                                        \
     } while (0)
 
 /** Stop here and hand nothing (none) to the caller. */
 #define TASK_YIELD(t) TASK_YIELD_VALUE(t, value_none())
 
-/** End the body with error @p e: Python's `raise`. */
+/** End the body with error @p e, in place of any error thrown in: `raise`. */
 #define TASK_FAIL(t, e)                                                      \
     do {                                                                     \
-        (t)->error = (e);                                                    \
+        (t)->raised = (e);                                                   \
+        (t)->error = NULL;                                                   \
         return TASK_FAILED;                                                  \
     } while (0)
 
 /**
  * Start the cleanup section, Python's `finally`: it runs exactly once,
- * whether the body ends normally, with an error, or by task_close().
+ * whether the body ends normally, with an error, or by task_close(). The
+ * error in flight, if any, is in `t->raised`: it survives a yield in the
+ * cleanup and goes on at TASK_END.
  */
 #define TASK_FINALLY(t)                                                      \
     goto task_finally;                                                       \
     case TASK_CLEANUP:                                                       \
     task_finally:                                                            \
-    (t)->cleaned_up = 1
+    task_cleanup_starts(t)
 
-/** End a body: falling off the end means done, or failed if an error is set. */
-#define TASK_END(t) } return (t)->error ? TASK_FAILED : TASK_DONE
+/** End a body: done, or failed if an error is still in flight. */
+#define TASK_END(t) } return task_ends(t)
 
 /** The value of `resume` once a task is done. */
 #define TASK_FINISHED (-1)
 
 /** The value of `resume` that jumps to the body's TASK_FINALLY section. */
 #define TASK_CLEANUP (-2)
+
+/**
+ * What TASK_FINALLY does: mark the cleanup as run, and make an error
+ * thrown in and not handled the error in flight.
+ * @param t the task whose body reached its cleanup section
+ */
+void task_cleanup_starts(task *t);
+
+/**
+ * What TASK_END returns: TASK_FAILED if an error is in flight (an error
+ * thrown in and not handled goes on), else TASK_DONE.
+ * @param t the task whose body reached its end
+ * @return the status
+ */
+task_status task_ends(task *t);
 
 /**
  * Make @p t a new task that will run @p body from its start.
@@ -187,18 +214,21 @@ task_status task_resume(task *t);
  * @param t the task
  * @param v the value; a new task only takes none
  * @return TASK_YIELDED (value in `t->yielded`), TASK_DONE (also if it was
- *         done already), or TASK_FAILED (error in `t->error`: the body's
- *         own, task_error_running, or task_error_not_started)
+ *         done already), TASK_FAILED (the body's error in `t->raised`), or
+ *         a refusal that leaves @p t as it was: TASK_RUNNING or
+ *         TASK_NOT_STARTED
  */
 task_status task_send(task *t, value v);
 
 /**
  * Raise @p e inside @p t at the yield it stopped at. A new or finished task
- * runs none of its code: it is done, and the call fails with @p e.
+ * runs none of its code: it is done, and the call fails with @p e (in
+ * `t->raised`).
  * @param t the task
  * @param e the error
  * @return TASK_YIELDED if the body handled @p e and yielded again,
- *         TASK_DONE if it handled it and ended, else TASK_FAILED
+ *         TASK_DONE if it handled it and ended, TASK_RUNNING if @p t is
+ *         running, else TASK_FAILED
  */
 task_status task_throw(task *t, const task_error *e);
 
@@ -206,11 +236,20 @@ task_status task_throw(task *t, const task_error *e);
  * Throw task_exit into @p t so that its cleanup runs, and make it done.
  * A new or finished task is just marked done.
  * @param t the task
- * @return TASK_DONE, or TASK_FAILED with task_error_ignored_exit if the
- *         body yielded again (it stays suspended), or with the error its
- *         cleanup raised
+ * @return TASK_DONE; TASK_IGNORED_EXIT if the body yielded again (it stays
+ *         suspended); TASK_FAILED with the error its cleanup raised in
+ *         `t->raised`; or TASK_RUNNING
  */
 task_status task_close(task *t);
+
+/**
+ * The error a call on @p t reported: what Python would raise in the caller.
+ * @param t the task that was called
+ * @param s what the call returned
+ * @return `t->raised` for TASK_FAILED, the refusal's error for the statuses
+ *         after it, or NULL for TASK_YIELDED and TASK_DONE
+ */
+const task_error *task_error_of(const task *t, task_status s);
 
 /**
  * Tell whether @p t has run to its end.
@@ -241,8 +280,8 @@ void pool_add(pool *p, task *t);
 
 /**
  * Resume the task at the front once. If it yields it goes to the back;
- * if it is done it leaves the pool; if it failed it leaves the pool and
- * its error is reported on stderr.
+ * if it is done it leaves the pool; if it failed, or the call was refused,
+ * it leaves the pool and the error is reported on stderr.
  * @param p the pool
  * @return the task that ran, or NULL if the pool is empty
  */

@@ -44,8 +44,13 @@ static void print_status(task *t, task_status s)
     case TASK_DONE:
         printf("done");
         break;
+    case TASK_RUNNING:
+    case TASK_NOT_STARTED:
+        printf("refused: %s", task_error_of(t, s)->message);
+        break;
     case TASK_FAILED:
-        printf("failed: %s", t->error->message);
+    case TASK_IGNORED_EXIT:
+        printf("failed: %s", task_error_of(t, s)->message);
         break;
     }
 }
@@ -178,7 +183,7 @@ static task_status early_main(task *t)
     TASK_END(t);
 }
 
-/* Resumes itself, handles the refusal, and goes on. */
+/* Resumes itself, is refused, and goes on. */
 static task_status selfish_main(task *t)
 {
     actor *a = (actor *)t;
@@ -189,7 +194,6 @@ static task_status selfish_main(task *t)
     printf("  %s: task_resume(t) from inside -> ", a->name);
     print_status(t, s);
     printf("\n");
-    t->error = NULL;
     TASK_YIELD_VALUE(t, value_int(1));
     TASK_END(t);
 }
@@ -270,7 +274,7 @@ static void scene_unhandled_throw(void)
     actor_init(&g, "body", plain_main);
     CALL(t, task_resume(t));
     CALL(t, task_throw(t, &oops));
-    printf("t->error == &oops: %d\n", t->error == &oops);
+    printf("t->raised == &oops: %d\n", t->raised == &oops);
     CALL(t, task_resume(t));
 }
 

@@ -287,22 +287,46 @@ static void step(task *t)
             pool_add(&ready, t);
         return;
     }
-    if (s == TASK_FAILED)
-        fprintf(stderr, "task failed: %s\n", t->error->message);
+    if (s != TASK_DONE)
+        fprintf(stderr, "task failed: %s\n", task_error_of(t, s)->message);
     release(t);
+}
+
+/* t ignored the exit: close it once more, as CPython closes a generator it
+ * drops. If it yields again, run its cleanup from the start (once more
+ * for a cleanup that yields), so that nothing it holds is lost when it is
+ * freed. */
+static void finish(task *t)
+{
+    task_status s = task_close(t);
+
+    if (s == TASK_IGNORED_EXIT && !t->cleaned_up) {
+        t->resume = TASK_CLEANUP;
+        s = task_close(t);
+    }
+    if (s == TASK_IGNORED_EXIT)
+        s = task_close(t);
+    if (s != TASK_DONE)
+        fprintf(stderr, "task failed on close: %s\n",
+                task_error_of(t, s)->message);
 }
 
 /* Close every task, newest first; their cleanup runs. */
 static void close_all(void)
 {
     task *t;
+    task_status s;
 
     pool_init(&ready);
     while (all) {
         t = (task *)all->frame;
         unpark(t);
-        if (task_close(t) == TASK_FAILED)
-            fprintf(stderr, "task failed on close: %s\n", t->error->message);
+        s = task_close(t);
+        if (!task_done(t))
+            finish(t);
+        if (s != TASK_DONE)
+            fprintf(stderr, "task failed on close: %s\n",
+                    task_error_of(t, s)->message);
         release(t);
     }
 }

@@ -221,7 +221,7 @@ static task_status careless_main(task *t)
     say(a, "got an item"); /* not reached: the queue stays empty */
     TASK_FINALLY(t);
     say(a, "cleanup runs; the error is \"%s\"",
-        t->error ? t->error->message : "none");
+        t->raised ? t->raised->message : "none");
     TASK_END(t);
 }
 

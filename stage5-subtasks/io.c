@@ -23,10 +23,12 @@ const task_error io_error_busy = {IO_ERROR_BUSY,
 const task_error io_error_line_too_long = {IO_ERROR_LINE_TOO_LONG,
                                            "line longer than the buffer"};
 
-/* What io_spawn allocates: the links of the list of all tasks, then the
- * task's own struct. */
+/* What io_spawn and io_child allocate: the loop's links, then the task's
+ * own struct. A task is on the list of all tasks; a child is not, and
+ * knows the task that yielded it. */
 typedef struct spawned {
     struct spawned *prev, *next;
+    task *parent;
     max_align_t frame[];
 } spawned;
 
@@ -258,17 +260,27 @@ void *io_spawn(task_fn *body, size_t size)
 
 void *io_child(task_fn *body, size_t size)
 {
-    task *t = calloc(1, size);
+    spawned *s = calloc(1, sizeof *s + size);
 
-    if (t)
-        task_init(t, body);
-    return t;
+    if (!s)
+        return NULL;
+    task_init((task *)s->frame, body);
+    return s->frame;
+}
+
+static task *parent_of(task *t)
+{
+    return spawned_of(t)->parent;
 }
 
 static void release(task *t)
 {
     spawned *s = spawned_of(t);
 
+    if (s->parent) {
+        free(s);
+        return;
+    }
     if (s->prev)
         s->prev->next = s->next;
     else
@@ -286,20 +298,22 @@ static task_status call(task **t)
 
     if (!child)
         return task_throw(*t, io_os_error(ENOMEM));
-    child->parent = *t;
+    spawned_of(child)->parent = *t;
+    (*t)->child = child;
     *t = child;
     return task_resume(child);
 }
 
 /* *t ended with status s: its parent goes on with its return value, or
- * with its error thrown in. */
+ * with its error thrown in. Nothing can reach the child once it is freed. */
 static task_status give_back(task **t, task_status s)
 {
-    task *parent = (*t)->parent;
-    value result = (*t)->returned ? (*t)->yielded : value_none();
-    const task_error *error = (*t)->error;
+    task *parent = parent_of(*t);
+    value result = (*t)->returned;
+    const task_error *error = task_error_of(*t, s);
 
-    free(*t);
+    parent->child = NULL;
+    release(*t);
     *t = parent;
     if (s == TASK_DONE)
         return task_send(parent, result);
@@ -326,34 +340,63 @@ static void step(task *t)
             else
                 pool_add(&ready, t);
             return;
-        } else if (t->parent) {
+        } else if (parent_of(t)) {
             s = give_back(&t, s);
         } else {
-            if (s == TASK_FAILED)
-                fprintf(stderr, "task failed: %s\n", t->error->message);
+            if (s != TASK_DONE)
+                fprintf(stderr, "task failed: %s\n",
+                        task_error_of(t, s)->message);
             release(t);
             return;
         }
     }
 }
 
-/* Close a task's stack, innermost child first; each cleanup runs once. */
+/* t ignored the exit: close it once more, as CPython closes a generator it
+ * drops. If it yields again, run its cleanup from the start (once more
+ * for a cleanup that yields), so that nothing it holds is lost when it is
+ * freed. */
+static void finish(task *t)
+{
+    task_status s = task_close(t);
+
+    if (s == TASK_IGNORED_EXIT && !t->cleaned_up) {
+        t->resume = TASK_CLEANUP;
+        s = task_close(t);
+    }
+    if (s == TASK_IGNORED_EXIT)
+        s = task_close(t);
+    if (s != TASK_DONE)
+        fprintf(stderr, "task failed on close: %s\n",
+                task_error_of(t, s)->message);
+}
+
+/* Close a task's stack as CPython closes a suspended yield from: the
+ * innermost child first; an error raised by closing a child is raised in
+ * its parent at its yield, in place of the exit. */
 static void close_stack(task *t)
 {
+    const task_error *e = &task_exit;
     task *parent;
+    task_status s;
 
-    while (t->yielded.kind == VALUE_TASK && t->yielded.as.task)
-        t = t->yielded.as.task;
+    while (t->child)
+        t = t->child;
     unpark(t);
     for (;;) {
-        parent = t->parent;
-        if (task_close(t) == TASK_FAILED)
-            fprintf(stderr, "task failed on close: %s\n", t->error->message);
+        s = task_close_with(t, e);
+        e = s == TASK_DONE ? &task_exit : task_error_of(t, s);
+        if (!task_done(t))
+            finish(t);
+        parent = parent_of(t);
         if (!parent) {
+            if (s != TASK_DONE)
+                fprintf(stderr, "task failed on close: %s\n", e->message);
             release(t);
             return;
         }
-        free(t);
+        parent->child = NULL;
+        release(t);
         t = parent;
     }
 }

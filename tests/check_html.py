@@ -54,6 +54,13 @@ def source_of(page, html_dir, root):
     m = re.fullmatch(r"(stage[0-9][^/]*)/index\.html", rel)
     if m:
         return os.path.join(root, m.group(1), "README.md")
+    # Another page of a lesson: Doxygen names stage/page.md md_stage_page.
+    m = re.fullmatch(r"(stage[0-9][^/]*)/md_(.*)\.html", rel)
+    if m:
+        prefix = re.sub(r"[^A-Za-z0-9]", "_", m.group(1)) + "_"
+        if m.group(2).startswith(prefix):
+            return os.path.join(root, m.group(1),
+                                m.group(2)[len(prefix):] + ".md")
     return None
 
 
@@ -203,6 +210,7 @@ def check_nav(html_dir):
 
 
 SITE_CHECKS = {"nav": check_nav}
+SHOW = 10  # findings shown per page and check
 
 CHECKS = {
     "backticks": check_backticks,
@@ -241,10 +249,13 @@ def main(argv):
         md = open(src, encoding="utf-8").read() if src else None
         tree = parse(page)
         for name in page_checks:
-            for finding in CHECKS[name](page, tree, md):
-                print("%s: %s: %s" % (os.path.relpath(page, html_dir),
-                                      name, finding))
-                bad += 1
+            found = list(CHECKS[name](page, tree, md))
+            rel = os.path.relpath(page, html_dir)
+            for finding in found[:SHOW]:
+                print("%s: %s: %s" % (rel, name, finding))
+            if len(found) > SHOW:
+                print("%s: %s: and %d more" % (rel, name, len(found) - SHOW))
+            bad += len(found)
     print("%d pages, %d findings" % (len(pages), bad))
     return 1 if bad else 0
 

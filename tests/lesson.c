@@ -170,7 +170,9 @@ static void keep_strays(struct lesson *l, struct marker *m, int n)
     free(m);
 }
 
-int lesson_read(const char *root, const char *stage, struct lesson *l)
+/* Add the blocks and strays of one page to l. */
+static int read_page(const char *root, const char *stage, const char *page,
+                     struct lesson *l)
 {
     char path[4096];
     char *text, *s, *eol;
@@ -179,8 +181,7 @@ int lesson_read(const char *root, const char *stage, struct lesson *l)
     size_t n, textlen = 0;
     int npending = 0, line = 0;
 
-    memset(l, 0, sizeof *l);
-    snprintf(path, sizeof path, "%s/%s/README.md", root, stage);
+    snprintf(path, sizeof path, "%s/%s/%s", root, stage, page);
     text = read_file(path);
     if (!text)
         return -1;
@@ -203,6 +204,7 @@ int lesson_read(const char *root, const char *stage, struct lesson *l)
         } else if (strncmp(s, "```", 3) == 0) {
             l->blocks = xrealloc(l->blocks, (l->nblocks + 1) * sizeof *b);
             b = &l->blocks[l->nblocks++];
+            b->page = page;
             b->line = line;
             b->lang = xstrndup(s + 3, trim_end(s + 3, n - 3));
             b->text = xstrndup("", 0);
@@ -212,6 +214,7 @@ int lesson_read(const char *root, const char *stage, struct lesson *l)
             pending = NULL;
             npending = 0;
         } else if (parse_marker(s, n, line, &m)) {
+            m.page = page;
             pending = xrealloc(pending, (npending + 1) * sizeof m);
             pending[npending++] = m;
         } else {
@@ -225,6 +228,45 @@ int lesson_read(const char *root, const char *stage, struct lesson *l)
     return 0;
 }
 
+/* Is name a page of a lesson, other than README.md? */
+static int other_page(const char *name)
+{
+    size_t n = strlen(name);
+
+    return n > 3 && strcmp(name + n - 3, ".md") == 0 &&
+           strcmp(name, "README.md") != 0 && name[0] != '.';
+}
+
+int lesson_read(const char *root, const char *stage, struct lesson *l)
+{
+    char path[4096];
+    DIR *d;
+    struct dirent *e;
+
+    memset(l, 0, sizeof *l);
+    snprintf(path, sizeof path, "%s/%s", root, stage);
+    d = opendir(path);
+    if (!d)
+        return -1;
+    l->pages = xrealloc(NULL, sizeof *l->pages);
+    l->pages[l->npages++] = xstrndup("README.md", 9);
+    while ((e = readdir(d))) {
+        if (!other_page(e->d_name))
+            continue;
+        l->pages = xrealloc(l->pages, (l->npages + 1) * sizeof *l->pages);
+        l->pages[l->npages++] = xstrndup(e->d_name, strlen(e->d_name));
+    }
+    closedir(d);
+    if (l->npages > 2)
+        qsort(l->pages + 1, l->npages - 1, sizeof *l->pages, by_name);
+    for (int i = 0; i < l->npages; i++)
+        if (read_page(root, stage, l->pages[i], l) < 0 && i == 0) {
+            lesson_free(l);
+            return -1;
+        }
+    return 0;
+}
+
 void lesson_free(struct lesson *l)
 {
     for (int i = 0; i < l->nblocks; i++) {
@@ -234,5 +276,8 @@ void lesson_free(struct lesson *l)
     }
     free(l->blocks);
     free_markers(l->strays, l->nstrays);
+    for (int i = 0; i < l->npages; i++)
+        free(l->pages[i]);
+    free(l->pages);
     memset(l, 0, sizeof *l);
 }

@@ -15,11 +15,13 @@ enum marker_kind {
 
 struct marker {
     enum marker_kind kind;
-    int line;  /* line number in README.md, from 1 */
+    const char *page; /* the page it is on: "README.md", "httpd.md" */
+    int line;         /* line number in the page, from 1 */
     char *arg; /* the command, the file(s), or the whole comment */
 };
 
 struct block {
+    const char *page;     /* the page it is on */
     int line;             /* line of the opening fence */
     char *lang;           /* the fence's info string: "c", "text", "" */
     char *text;           /* the lines inside, each ending in '\n' */
@@ -27,7 +29,10 @@ struct block {
     int nmarks;
 };
 
+/* A stage's lesson: README.md, and any other page *.md beside it. */
 struct lesson {
+    char **pages; /* README.md first, then the others by name */
+    int npages;
     struct block *blocks;
     int nblocks;
     struct marker *strays; /* markers that no fence follows */
@@ -41,7 +46,7 @@ const char *course_root(void);
 int course_stages(const char *root, char ***stages);
 void course_stages_free(char **stages, int n);
 
-/* Read root/stage/README.md; returns -1 if there is none. */
+/* Read the pages of root/stage's lesson; returns -1 if it has no README.md. */
 int lesson_read(const char *root, const char *stage, struct lesson *l);
 void lesson_free(struct lesson *l);
 

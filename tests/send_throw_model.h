@@ -95,8 +95,8 @@ typedef struct model {
 /* What the rules say a call returns. */
 typedef struct outcome {
     task_status status;
-    long yielded;            /* for TASK_YIELDED, and for ignored exit */
-    const task_error *error; /* for TASK_FAILED */
+    long yielded;            /* for TASK_YIELDED and TASK_IGNORED_EXIT */
+    const task_error *error; /* for the other statuses but TASK_DONE */
 } outcome;
 
 static void model_init(model *m)
@@ -144,7 +144,7 @@ static outcome model_resume(model *m, int has_value, long v)
         return ended(TASK_DONE, NULL);
     if (m->state == M_NEW) {
         if (has_value)
-            return ended(TASK_FAILED, &task_error_not_started);
+            return ended(TASK_NOT_STARTED, &task_error_not_started);
         m->state = M_SUSPENDED;
         m->i = 0;
         return yielded(0);
@@ -181,7 +181,7 @@ static outcome model_close(model *m)
     }
     o = model_go_on(m); /* it caught the exit */
     if (o.status == TASK_YIELDED) {
-        o.status = TASK_FAILED; /* and yielded: it stays suspended */
+        o.status = TASK_IGNORED_EXIT; /* and yielded: it stays suspended */
         o.error = &task_error_ignored_exit;
     }
     return o;

@@ -90,10 +90,13 @@ static void open_pipe(int fds[2])
     cr_assert_eq(pipe(fds), 0);
 }
 
-/* What a caught error says in a trace: its message, or "ok". */
+/* What a caught error, or in a cleanup the error in flight, says in a
+ * trace: its message, or "ok". */
 static const char *what(task *t)
 {
-    return t->error ? t->error->message : "ok";
+    if (t->error)
+        return t->error->message;
+    return t->raised ? t->raised->message : "ok";
 }
 
 /* ---- timeouts ---- */
@@ -444,6 +447,45 @@ Test(io, tasks_that_nothing_can_wake_are_reported_and_closed,
                             "them\n");
     /* closed newest first; the error in their cleanup is the exit */
     cr_assert_str_eq(trace, "b:cleanup task exit@0 a:cleanup task exit@0 ");
+    cr_assert_eq(q.getters.ntasks, 0);
+    queue_free(&q);
+}
+
+/* Waits on the queue; ignores the exit every time. */
+static task_status deaf_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    for (;;) {
+        TASK_YIELD_CATCH(t, queue_get(&a->wait, a->queue, -1));
+        if (t->error != &task_exit)
+            break;
+        note(a->name, "ignores the exit");
+        t->error = NULL;
+    }
+    TASK_FINALLY(t);
+    note(a->name, "cleanup %s", what(t));
+    TASK_END(t);
+}
+
+/* A task that ignores the exit is not freed with its cleanup not run: it
+ * is closed once more, then its cleanup runs, once. */
+Test(io, a_task_that_ignores_the_exit_runs_its_cleanup_before_it_is_freed,
+     .init = cr_redirect_stderr)
+{
+    queue q;
+
+    io_virtual_time();
+    cr_assert_eq(queue_init(&q, 0), 0);
+    spawn(deaf_main, "a")->queue = &q;
+    cr_assert_eq(io_run(), -1);
+    cr_assert_str_eq(trace, "a:ignores the exit@0 a:ignores the exit@0 "
+                            "a:cleanup task exit@0 ");
+    fflush(stderr);
+    cr_assert_stderr_eq_str("io_run: 1 task stalled: nothing can wake "
+                            "them\n"
+                            "task failed on close: task ignored exit\n");
     cr_assert_eq(q.getters.ntasks, 0);
     queue_free(&q);
 }

@@ -3,7 +3,8 @@
  * shows what the concept adds.
  *
  * A stage's files are its runtime (RUNTIME and HEADERS in its Makefile),
- * its programs (PROGRAMS), its Makefile and its lesson; its directories
+ * its programs (PROGRAMS), its Makefile and its lesson (README.md, and any
+ * other page *.md); its directories
  * are data of its programs (www/) or its exercises. A program of an earlier
  * stage is never copied forward: a later stage's program of the same name
  * is a different file, changed by the later concept.
@@ -63,7 +64,9 @@ static int belongs(const char *name, const char *runtime, const char *headers,
     size_t n = strlen(name);
     char base[512];
 
-    if (!strcmp(name, "Makefile") || !strcmp(name, "README.md"))
+    if (!strcmp(name, "Makefile"))
+        return 1;
+    if (n > 3 && !strcmp(name + n - 3, ".md")) /* the lesson's pages */
         return 1;
     if (listed(runtime, name, "") || listed(headers, name, ""))
         return 1;
@@ -108,7 +111,7 @@ Test(layout, a_stage_holds_its_runtime_programs_makefile_and_lesson)
             cr_expect(belongs(e->d_name, runtime, headers, programs),
                       "%s/%s is neither runtime (RUNTIME, HEADERS), nor a "
                       "program of the stage (PROGRAMS), nor its Makefile or "
-                      "lesson", stages[i], e->d_name);
+                      "a page of its lesson", stages[i], e->d_name);
         }
         closedir(d);
         free(runtime);

@@ -33,7 +33,7 @@
 struct output_case {
     char *stage;    /* whose runtime it runs on */
     char *home;     /* where its source is, and where it runs */
-    char *lesson;   /* where it is documented: stage/README.md:line */
+    char *lesson;   /* where it is documented: stage/page.md:line */
     char *command;  /* as documented, e.g. "./pool --by-hand" */
     char *expected; /* the block's lines */
 };
@@ -49,6 +49,7 @@ static char *cr_strdup(const char *s)
 /* A documented output, while the cases are collected. */
 struct doc {
     int stage; /* index of the documenting stage */
+    const char *page;
     int line;
     const char *command, *expected;
 };
@@ -168,7 +169,7 @@ ParameterizedTestParameters(output, documented)
                 if (b->marks[m].kind != MARK_OUTPUT)
                     continue;
                 docs = realloc(docs, (ndocs + 1) * sizeof *docs);
-                docs[ndocs++] = (struct doc){ i, b->marks[m].line,
+                docs[ndocs++] = (struct doc){ i, b->page, b->marks[m].line,
                                               b->marks[m].arg, b->text };
             }
         }
@@ -195,7 +196,7 @@ ParameterizedTestParameters(output, documented)
     for (size_t i = 0; i < nruns; i++) {
         const struct doc *d = runs[i].d;
 
-        snprintf(where, sizeof where, "%s/README.md:%d", stages[d->stage],
+        snprintf(where, sizeof where, "%s/%s:%d", stages[d->stage], d->page,
                  d->line);
         cases[i].stage = cr_strdup(stages[runs[i].stage]);
         cases[i].home = cr_strdup(stages[runs[i].home]);

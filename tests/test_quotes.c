@@ -29,7 +29,7 @@
 
 /* One test case: a quote to check, or a problem found while reading. */
 struct quote_case {
-    char *where;   /* stage/README.md:line */
+    char *where;   /* stage/page.md:line */
     char *stage;   /* the lesson's stage */
     int diff;      /* 1 for a diff marker, 0 for a quote */
     char *arg;     /* the quoted file, or the diff's files ("" for make diff) */
@@ -49,13 +49,13 @@ static char *cr_strdup(const char *s)
 static struct quote_case *cases;
 static size_t ncases;
 
-static void add(const char *stage, int line, const struct marker *m,
-                const char *text, const char *problem)
+static void add(const char *stage, const char *page, int line,
+                const struct marker *m, const char *text, const char *problem)
 {
     char buf[4096];
 
     cases = realloc(cases, (ncases + 1) * sizeof *cases);
-    snprintf(buf, sizeof buf, "%s/README.md:%d", stage, line);
+    snprintf(buf, sizeof buf, "%s/%s:%d", stage, page, line);
     cases[ncases].where = strdup(buf);
     cases[ncases].stage = strdup(stage);
     cases[ncases].diff = m && m->kind == MARK_DIFF;
@@ -65,9 +65,10 @@ static void add(const char *stage, int line, const struct marker *m,
     ncases++;
 }
 
-static void problem(const char *stage, int line, const char *what)
+static void problem(const char *stage, const char *page, int line,
+                    const char *what)
 {
-    add(stage, line, NULL, "", what);
+    add(stage, page, line, NULL, "", what);
 }
 
 static const char *const kind_name[] = { "output", "quote", "diff",
@@ -104,31 +105,31 @@ static void check_block(const char *stage, const struct block *b)
         if (k->kind == MARK_UNKNOWN) {
             snprintf(msg, sizeof msg, "<!-- %s --> is not a marker "
                      "(output:, quote:, diff or sketch)", k->arg);
-            problem(stage, k->line, msg);
+            problem(stage, b->page, k->line, msg);
             return;
         }
         if (!fits(k->kind, b->lang)) {
             snprintf(msg, sizeof msg, "a %s marker can not come right "
                      "before a ```%s block", kind_name[k->kind], b->lang);
-            problem(stage, k->line, msg);
+            problem(stage, b->page, k->line, msg);
             return;
         }
     }
     if (!c && !text && !diff)
         return;
     if (!m)
-        problem(stage, b->line, c ? "a ```c block with no marker: put "
+        problem(stage, b->page, b->line, c ? "a ```c block with no marker: put "
                 "<!-- quote: FILE --> or <!-- sketch --> on the line before it"
                 : text ? "a ```text block with no marker: put <!-- output: "
                 "CMD --> or <!-- sketch --> on the line before it"
                 : "a ```diff block with no marker: put <!-- diff --> or "
                 "<!-- diff: OLD NEW --> on the line before it");
     else if (b->nmarks > 1 && m->kind != MARK_OUTPUT)
-        problem(stage, m->line, "this block takes one marker");
+        problem(stage, b->page, m->line, "this block takes one marker");
     else if (m->kind != MARK_OUTPUT && m->kind != MARK_SKETCH && !b->text[0])
-        problem(stage, b->line, "an empty quote");
+        problem(stage, b->page, b->line, "an empty quote");
     else if (m->kind == MARK_QUOTE || m->kind == MARK_DIFF)
-        add(stage, b->line, m, b->text, NULL);
+        add(stage, b->page, b->line, m, b->text, NULL);
 }
 
 static void free_cases(struct criterion_test_params *p)
@@ -164,7 +165,7 @@ ParameterizedTestParameters(lesson, quotes_and_markers)
             snprintf(msg, sizeof msg, "the %s marker is not on the line "
                      "right before a fenced block",
                      kind_name[l.strays[k].kind]);
-            problem(stages[i], l.strays[k].line, msg);
+            problem(stages[i], l.strays[k].page, l.strays[k].line, msg);
         }
         lesson_free(&l);
     }

@@ -40,10 +40,13 @@ static void note(const char *name, const char *fmt, ...)
              (io_now() + 500000) / 1000000);
 }
 
-/* What a caught error says in a trace: its message, or "ok". */
+/* What a caught error, or in a cleanup the error in flight, says in a
+ * trace: its message, or "ok". */
 static const char *what(task *t)
 {
-    return t->error ? t->error->message : "ok";
+    if (t->error)
+        return t->error->message;
+    return t->raised ? t->raised->message : "ok";
 }
 
 /* A test task, parent or child: its frame. */
@@ -443,6 +446,76 @@ Test(subtasks, a_stalled_stack_is_closed_innermost_first,
     cr_assert_str_eq(trace, "cleanup:0 task exit@0 cleanup:1 task exit@0 "
                             "cleanup:2 task exit@0 cleanup:3 task exit@0 "
                             "cleanup:4 task exit@0 ");
+    fflush(stderr);
+    cr_assert_stderr_eq_str(
+        "io_run: 1 task stalled: nothing can wake them\n");
+    queue_free(&never);
+}
+
+/* A child that waits on a queue nobody fills. Closed, its cleanup raises
+ * boom (i = 1), or it ignores the exit every time (i = 2). */
+static task_status closing_child_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    for (;;) {
+        TASK_YIELD_CATCH(t, queue_get(&a->wait, &never, -1));
+        if (t->error != &task_exit || a->i != 2)
+            break;
+        note(a->name, "ignores the exit");
+        t->error = NULL;
+    }
+    TASK_FINALLY(t);
+    note(a->name, "cleanup %s", what(t));
+    if (a->i == 1)
+        TASK_FAIL(t, &boom);
+    TASK_END(t);
+}
+
+/* Yield a closing child; say what comes back at the yield. */
+static task_status closing_parent_main(task *t)
+{
+    actor *a = (actor *)t;
+    actor *c;
+
+    TASK_BEGIN(t);
+    c = child(closing_child_main, "c");
+    c->i = a->i;
+    TASK_YIELD_CATCH(t, value_task(&c->task));
+    note(a->name, "caught %s", what(t));
+    t->error = NULL;
+    TASK_END(t);
+}
+
+/* As CPython closes a yield from: the child first; what its close raised
+ * is raised in the parent at its yield, where the parent catches it. */
+Test(subtasks, an_error_from_closing_a_child_is_raised_in_its_parent,
+     .init = cr_redirect_stderr)
+{
+    io_virtual_time();
+    cr_assert_eq(queue_init(&never, 0), 0);
+    spawn(closing_parent_main, "p")->i = 1;
+    cr_assert_eq(io_run(), -1);
+    cr_assert_str_eq(trace, "c:cleanup task exit@0 p:caught boom@0 ");
+    fflush(stderr);
+    cr_assert_stderr_eq_str(
+        "io_run: 1 task stalled: nothing can wake them\n");
+    queue_free(&never);
+}
+
+/* The parent gets task_error_ignored_exit; the child is closed once more,
+ * then its cleanup is run, once, before it is freed. */
+Test(subtasks, a_child_that_ignores_the_exit_runs_its_cleanup_before_it_is_freed,
+     .init = cr_redirect_stderr)
+{
+    io_virtual_time();
+    cr_assert_eq(queue_init(&never, 0), 0);
+    spawn(closing_parent_main, "p")->i = 2;
+    cr_assert_eq(io_run(), -1);
+    cr_assert_str_eq(trace, "c:ignores the exit@0 c:ignores the exit@0 "
+                            "c:cleanup task exit@0 "
+                            "p:caught task ignored exit@0 ");
     fflush(stderr);
     cr_assert_stderr_eq_str(
         "io_run: 1 task stalled: nothing can wake them\n");

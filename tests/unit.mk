@@ -10,7 +10,8 @@ tests: $(TESTS:%=$(OUT)/test_%)
 
 $(OUT)/test_%: $(TESTSRC)test_%.c $(RUNTIME) $(HEADERS)
 	@mkdir -p $(OUT)
-	$(CC) $(CFLAGS) -DSTAGE=$(STAGE) -I. -o $@ $< $(RUNTIME) -lcriterion \
+	$(CC) $(CFLAGS) -DSTAGE=$(STAGE) -DCOURSE_ROOT='"$(abspath $(TESTSRC)..)"' \
+		-I. -o $@ $< $(RUNTIME) -lcriterion \
 		$(LDFLAGS)
 
 .PHONY: tests

@@ -1,0 +1,141 @@
+/* test_exercises: each exercise's check passes on its reference solution
+ * and on the other correct answers beside it (each a patch to the starter),
+ * and fails on its starter, which builds and runs. The starter is the one
+ * git holds once the reader has changed the file (see ex_starter), so that
+ * a reader's work in progress changes nothing here, and its hash is the
+ * one in the list of exercises, so that "not started" stays true on a
+ * fresh clone. Every exercise in the list is tested. */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+#include <criterion/parameterized.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "exercise.h"
+
+/* An answer to check: variant 0 of an exercise is its reference solution,
+ * 1 and on the other correct answers that have a patch. */
+struct answer {
+    int exercise;
+    int variant;
+};
+
+ParameterizedTestParameters(exercises, answer_passes)
+{
+    struct answer *a = cr_malloc(sizeof *a * (size_t)nexercises * 4);
+    char path[4096];
+    size_t n = 0;
+
+    for (int i = 0; i < nexercises; i++)
+        for (int v = 0; v < 4; v++) {
+            ex_solution_path(&exercises[i], v, path, sizeof path);
+            if (v == 0 || access(path, R_OK) == 0)
+                a[n++] = (struct answer){i, v};
+        }
+    return cr_make_param_array(struct answer, a, n);
+}
+
+ParameterizedTest(struct answer *a, exercises, answer_passes)
+{
+    const struct exercise *e = &exercises[a->exercise];
+    struct text report = {0};
+    char path[4096], tag[16];
+    enum ex_result r;
+
+    snprintf(tag, sizeof tag, "solution%d", a->variant);
+    r = ex_solution(e, a->variant, path, sizeof path, &report)
+            ? ex_try(e, path, tag, &report)
+            : EX_MISSING;
+    cr_expect_eq(r, EX_PASSED, "exercise %s fails on answer %d:\n%s", e->id,
+                 a->variant, report.s ? report.s : "");
+    text_free(&report);
+}
+
+ParameterizedTestParameters(exercises, starter_fails)
+{
+    int *index = cr_malloc(sizeof *index * (size_t)nexercises);
+
+    for (int i = 0; i < nexercises; i++)
+        index[i] = i;
+    return cr_make_param_array(int, index, (size_t)nexercises);
+}
+
+ParameterizedTest(int *index, exercises, starter_fails)
+{
+    const struct exercise *e = &exercises[*index];
+    struct text report = {0};
+    char path[4096];
+    unsigned long long h;
+    enum ex_result r;
+
+    cr_assert(ex_starter(e, "test", path, sizeof path, &report), "%s",
+              report.s);
+    h = ex_hash_file(path);
+    cr_expect_eq(h, e->hash, "the starter of exercise %s is not the one "
+                 "tests/exercises/checks.c has the hash of; if it is the "
+                 "right one, its hash is 0x%016llxull", e->id, h);
+    r = ex_try(e, path, "starter", &report);
+    cr_expect_eq(r, EX_WRONG, "the starter of exercise %s should build, "
+                 "run and fail its check (result %d):\n%s", e->id, (int)r,
+                 report.s ? report.s : "");
+    text_free(&report);
+}
+
+/* What a make command prints, stdout and stderr, and its exit status. */
+static char *make_output(const char *args, int *status)
+{
+    struct text out = {0};
+    char cmd[4096], buf[4096];
+    size_t n;
+    FILE *p;
+
+    snprintf(cmd, sizeof cmd, "make -s --no-print-directory -C '%s' %s 2>&1",
+             COURSE_ROOT, args);
+    p = popen(cmd, "r");
+    cr_assert(p, "cannot run %s", cmd);
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+        text_add(&out, buf, n);
+    *status = pclose(p);
+    text_add(&out, "", 0);
+    return out.s;
+}
+
+/* make exercise with a bad name lists the exercises and fails; make
+ * exercises gives each exercise one line with its state. One test, since
+ * both build the same tool. */
+Test(exercises, the_make_targets)
+{
+    int status;
+    char *out = make_output("exercise EX=9.9", &status), line[1024];
+
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) != 0,
+              "make exercise EX=9.9 succeeded:\n%s", out);
+    cr_expect(strstr(out, "there is no exercise 9.9"), "%s", out);
+    for (int i = 0; i < nexercises; i++) {
+        snprintf(line, sizeof line, "  %-4s  %s\n", exercises[i].id,
+                 exercises[i].title);
+        cr_expect(strstr(out, line), "the usage does not list %s:\n%s",
+                  exercises[i].id, out);
+    }
+    free(out);
+    out = make_output("exercises", &status);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", out);
+    for (int i = 0; i < nexercises; i++) {
+        const char *states[] = {"not started", "failing", "passing"};
+        int found = 0;
+
+        for (int k = 0; k < 3; k++) {
+            snprintf(line, sizeof line,
+                     "%-4s  %-11s  %-36s  %s/exercises/%s\n",
+                     exercises[i].id, states[k], exercises[i].title,
+                     exercises[i].stage, exercises[i].file);
+            found += strstr(out, line) != NULL;
+        }
+        cr_expect_eq(found, 1, "make exercises has no line for %s:\n%s",
+                     exercises[i].id, out);
+    }
+    free(out);
+}
