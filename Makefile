@@ -136,7 +136,7 @@ test:
 # search for all of them (docs/site.py).
 DOCS = build/docs
 docs:
-	@rm -rf $(DOCS)/html $(DOCS)/pages && mkdir -p $(DOCS)/html
+	@rm -rf $(DOCS)/html $(DOCS)/pages $(DOCS)/shots && mkdir -p $(DOCS)/html
 	@python3 docs/diffpage.py $(DOCS)/pages
 	@sed 's#@UP@#../#g' docs/header.html >$(DOCS)/header-stage.html
 	@sed 's#@UP@##g' docs/header.html >$(DOCS)/header-course.html

@@ -4,7 +4,9 @@
 Open the course's site in headless Chromium and check it as a reader sees
 it; exit 1 on a problem, with one line for each.
 
-pages: open each PAGE (a path under HTML_DIR); each must load without a
+pages: open each PAGE (a path under HTML_DIR; --lessons stands for the
+  course page and every page of every lesson, as the sidebar lists them,
+  the Performance page included); each must load without a
   console error, an uncaught exception or a failed request, and show the
   course's sidebar with every lesson in it. A screenshot of each goes to
   SHOTS/<page>.png.
@@ -194,8 +196,23 @@ def shot_name(page):
     return page.replace("/", "_").replace(".html", "") + ".png"
 
 
+def lesson_pages(html_dir):
+    """The course page, every page of every lesson, and the sidebar's other
+    pages, from nav.js."""
+    with open(os.path.join(html_dir, "nav.js"), encoding="utf-8") as f:
+        text = f.read()
+    nav = json.loads(text[text.index("=") + 1:].strip().rstrip(";"))
+    pages = [nav["course"]["url"]]
+    for s in nav["stages"]:
+        pages += [s["url"]] + [p["url"] for p in s["extra"]]
+    return pages + [p["url"] for p in nav["extra"]]
+
+
 def check_pages(b, html_dir, shots, pages):
     bad = []
+    if "--lessons" in pages:
+        i = pages.index("--lessons")
+        pages = pages[:i] + lesson_pages(html_dir) + pages[i + 1:]
     for page in pages:
         path = os.path.join(html_dir, page)
         if not os.path.exists(path):
