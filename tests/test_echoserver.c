@@ -1138,11 +1138,6 @@ static void streamer_and_ping(const char *program)
     free(msg);
 }
 
-Test(echoserver, a_client_that_streams_does_not_starve_another)
-{
-    streamer_and_ping(STAGE4);
-}
-
 Test(echoserver, sigterm_stops_it_under_full_load)
 {
     stop_under_load(STAGE4, SIGTERM, short_lines);
