@@ -368,11 +368,19 @@ def http_cell(res):
                           " (%d errors)" % errors if errors else "")
 
 
+def served(http, server, name):
+    """Did the server return the file itself before the runs?"""
+    check = http["servers"].get(server, {}).get("check", {}).get(name)
+    return bool(check and check["same_as_file"])
+
+
 def http_ratio(http, a, b, name, conns):
     x, y = [http["servers"].get(i, {}).get("runs", {}).get(name, {}).get(conns)
             for i in (a, b)]
     if not ok(x) or not ok(y) or not y["median_rps"]:
         return None
+    if not served(http, a, name) or not served(http, b, name):
+        return None  # a rate of error pages compares nothing
     return x["median_rps"] / y["median_rps"]
 
 
@@ -525,7 +533,8 @@ def http_targets(r):
                     peer, conns, count(size))
                 q = http_ratio(http, "stage5", peer, name, conns)
                 if q is None:
-                    rows.append([label, "a run failed or a server is missing",
+                    rows.append([label, "not measured: a run failed, a server "
+                                 "is missing, or it did not return the file",
                                  "at least %s×" % wanted, "MISSED"])
                     continue
                 x = http["servers"]["stage5"]["runs"][name][conns]["median_rps"]

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import platform
+import pwd
 import re
 import shutil
 import signal
@@ -401,7 +402,8 @@ class Nginx(Server):
         with open(os.path.join(HERE, "nginx.conf")) as f:
             conf = f.read()
         for key, value in (("@PREFIX@", self.prefix), ("@PORT@", self.port),
-                           ("@ROOT@", self.root)):
+                           ("@ROOT@", self.root),
+                           ("@USER@", pwd.getpwuid(os.getuid()).pw_name)):
             conf = conf.replace(key, value)
         path = os.path.join(self.prefix, "nginx.conf")
         with open(path, "w") as f:
