@@ -305,7 +305,8 @@ static int first_difference(const char *a, const char *b)
     return line;
 }
 
-/* "stage4-io/prodqueue" or "stage4-io/pool on stage5-subtasks' runtime". */
+/* "stage4-io/prodqueue", or "stage1-basic-yield/pool on stage5-subtasks's
+ * runtime". */
 static const char *name_case(const struct output_case *c, char *buf,
                              size_t size)
 {
