@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "task.h"
+#include "xorshift.h"
 
 #define SUBJECT_LOOPS 4
 
@@ -222,17 +223,6 @@ static task_status subject_step(subject *s, enum op op, long v)
         break;
     }
     return task_close(&s->task);
-}
-
-/* xorshift32: a seeded, reproducible sequence; the seed must not be 0. */
-static uint32_t next_random(uint32_t *state)
-{
-    uint32_t x = *state;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
 }
 
 #endif

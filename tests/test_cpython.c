@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "task.h"
+#include "xorshift.h"
 #if STAGE >= 5
 #include "io.h"
 #endif
@@ -548,16 +549,6 @@ static void run_looped(const sequence *q)
 #endif
 
 /* ---- running both sides ---- */
-
-static uint32_t next_random(uint32_t *state)
-{
-    uint32_t x = *state;
-
-    x ^= x << 13;
-    x ^= x >> 17;
-    x ^= x << 5;
-    return *state = x;
-}
 
 /* CPYTHON_BODY=name: only that body, to look at one at a time. */
 static int only_body(void)
