@@ -8,8 +8,8 @@
  * later stage, until a later lesson documents the same program itself. In
  * each of those stages the program is its home stage's (the latest stage
  * so far with pool.c), built against that stage's runtime: a stage's own
- * programs, or the ones it carries from earlier stages (tests/carried),
- * unless a stage after the home RETIRES it.
+ * programs, or the ones tests/carried lists (those a stage after the home
+ * RETIRES are left out).
  *
  * The programs run from $COURSE_BIN/<stage>/ (default: build/asan, as make
  * test builds them), with their home stage's directory as the current
@@ -77,42 +77,40 @@ static int has_program(const char *root, const char *stage, const char *prog)
     return stat(path, &st) == 0;
 }
 
-/* Does the stage's Makefile name prog in its RETIRES line? */
-static int retires(const char *root, const char *stage, const char *prog)
+/* What tests/carried prints: the programs each runtime carries from an
+ * earlier stage, "STAGE HOME PROGRAM" a line, as make test builds them. */
+static char *read_carried(const char *root)
 {
-    char path[4096], *mk, *line, *w;
-    int found = 0;
+    char cmd[4096], *out;
+    FILE *p;
 
-    snprintf(path, sizeof path, "%s/%s/Makefile", root, stage);
-    mk = read_file(path);
-    if (!mk)
-        return 0;
-    for (line = strtok(mk, "\n"); line; line = strtok(NULL, "\n")) {
-        if (strncmp(line, "RETIRES =", 9) != 0)
-            continue;
-        for (w = strtok(line + 9, " \t"); w; w = strtok(NULL, " \t"))
-            found |= strcmp(w, prog) == 0;
-        break;
-    }
-    free(mk);
-    return found;
+    snprintf(cmd, sizeof cmd, "cd '%s' && tests/carried 2>/dev/null", root);
+    p = popen(cmd, "r");
+    if (!p)
+        return strdup("");
+    out = read_stream(p);
+    if (pclose(p) != 0)
+        out[0] = '\0'; /* output.programs_are_carried says so */
+    return out;
 }
 
-/* The home of the program that cmd runs on stage j's runtime: the latest
- * stage up to j with its source; -1 if there is none, or if a stage after
- * it retires it. */
-static int home_of(const char *root, char **stages, int j, const char *cmd)
+/* The home of the program that cmd runs on stage j's runtime: stage j if
+ * it has the program's source, else the stage it is carried from; -1 if
+ * neither. */
+static int home_of(const char *root, char **stages, int n, int j,
+                   const char *carried, const char *cmd)
 {
-    char prog[256];
-    int h = j;
+    char prog[256], line[1024];
 
     program_of(cmd, prog, sizeof prog);
-    while (h >= 0 && !has_program(root, stages[h], prog))
-        h--;
-    for (int k = h + 1; h >= 0 && k <= j; k++)
-        if (retires(root, stages[k], prog))
-            return -1;
-    return h;
+    if (has_program(root, stages[j], prog))
+        return j;
+    for (int h = 0; h < j && h < n; h++) {
+        snprintf(line, sizeof line, "%s %s %s\n", stages[j], stages[h], prog);
+        if (strstr(carried, line))
+            return h;
+    }
+    return -1;
 }
 
 /* Does a lesson after doc d, up to stage j, document the same program? */
@@ -155,6 +153,7 @@ ParameterizedTestParameters(output, documented)
     struct doc *docs = NULL;
     struct { int stage, home; const struct doc *d; } *runs = NULL;
     struct output_case *cases;
+    char *carried = read_carried(root);
     int ndocs = 0;
     size_t nruns = 0;
 
@@ -182,9 +181,9 @@ ParameterizedTestParameters(output, documented)
 
             if (d->stage > j || redocumented(docs, ndocs, d, j))
                 continue;
-            home = home_of(root, stages, j, d->command);
+            home = home_of(root, stages, nstages, j, carried, d->command);
             if (home < 0 && d->stage < j)
-                continue; /* retired */
+                continue; /* not carried: retired */
             runs = realloc(runs, (nruns + 1) * sizeof *runs);
             runs[nruns].stage = j;
             runs[nruns].home = home < 0 ? j : home;
@@ -209,6 +208,7 @@ ParameterizedTestParameters(output, documented)
     free(lessons);
     free(docs);
     free(runs);
+    free(carried);
     course_stages_free(stages, nstages);
     return cr_make_param_array(struct output_case, cases, nruns, free_cases);
 }
@@ -371,4 +371,15 @@ Test(output, lessons_document_outputs)
     }
     course_stages_free(stages, nstages);
     cr_expect(ndocs > 0, "the lessons in %s document no output", root);
+}
+
+/* Without tests/carried, the cases above would quietly leave out every
+ * program on a later runtime. */
+Test(output, programs_are_carried)
+{
+    char *carried = read_carried(course_root());
+
+    cr_expect(carried[0], "tests/carried fails or lists no program in %s",
+              course_root());
+    free(carried);
 }
