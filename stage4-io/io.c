@@ -166,6 +166,8 @@ void io_wake(task *t, value result, const task_error *error)
 {
     io_wait *w = wait_of(t);
 
+    if (!w || !w->parked)
+        return; /* it waits for nothing: it was woken already, or runs */
     if (w->timer >= 0)
         timer_remove(t);
     unwatch(t, w);
@@ -311,14 +313,15 @@ static void finish(task *t)
                 task_error_of(t, s)->message);
 }
 
-/* Close every task, newest first; their cleanup runs. */
+/* Close every task, newest first; their cleanup runs. A task that a
+ * cleanup spawns is the newest, so it is closed next, before it ever runs. */
 static void close_all(void)
 {
     task *t;
     task_status s;
 
-    pool_init(&ready);
     while (all) {
+        pool_init(&ready); /* a task a cleanup spawned is on it, not to run */
         t = (task *)all->frame;
         unpark(t);
         s = task_close(t);
@@ -329,6 +332,7 @@ static void close_all(void)
                     task_error_of(t, s)->message);
         release(t);
     }
+    pool_init(&ready);
 }
 
 /* ---- doing the I/O ---- */
@@ -336,12 +340,14 @@ static void close_all(void)
 const task_error *io_os_error(int err)
 {
     static task_error errors[256];
+    static char messages[256][64]; /* strerror's may change at its next call */
 
     if (err <= 0 || err >= 256)
         err = EIO;
     if (!errors[err].message) {
+        snprintf(messages[err], sizeof messages[err], "%s", strerror(err));
         errors[err].code = IO_ERROR_OS + err;
-        errors[err].message = strerror(err);
+        errors[err].message = messages[err];
     }
     return &errors[err];
 }
@@ -598,6 +604,7 @@ int io_run(void)
         take_pending_signal();
     }
     close_all();
+    stop_requested = 0;
     free(timers);
     timers = NULL;
     ntimers = timers_cap = 0;

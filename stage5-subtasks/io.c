@@ -169,6 +169,8 @@ void io_wake(task *t, value result, const task_error *error)
 {
     io_wait *w = wait_of(t);
 
+    if (!w || !w->parked)
+        return; /* it waits for nothing: it was woken already, or runs */
     if (w->timer >= 0)
         timer_remove(t);
     unwatch(t, w);
@@ -401,12 +403,15 @@ static void close_stack(task *t)
     }
 }
 
-/* Close every task, newest first; their cleanup runs. */
+/* Close every task, newest first; their cleanup runs. A task that a
+ * cleanup spawns is the newest, so it is closed next, before it ever runs. */
 static void close_all(void)
 {
-    pool_init(&ready);
-    while (all)
+    while (all) {
+        pool_init(&ready); /* a task a cleanup spawned is on it, not to run */
         close_stack((task *)all->frame);
+    }
+    pool_init(&ready);
 }
 
 /* ---- doing the I/O ---- */
@@ -414,12 +419,14 @@ static void close_all(void)
 const task_error *io_os_error(int err)
 {
     static task_error errors[256];
+    static char messages[256][64]; /* strerror's may change at its next call */
 
     if (err <= 0 || err >= 256)
         err = EIO;
     if (!errors[err].message) {
+        snprintf(messages[err], sizeof messages[err], "%s", strerror(err));
         errors[err].code = IO_ERROR_OS + err;
-        errors[err].message = strerror(err);
+        errors[err].message = messages[err];
     }
     return &errors[err];
 }
@@ -632,6 +639,7 @@ int io_run(void)
         take_pending_signal();
     }
     close_all();
+    stop_requested = 0;
     free(timers);
     timers = NULL;
     ntimers = timers_cap = 0;

@@ -508,6 +508,52 @@ Test(io, one_stalled_task_is_one_task, .init = cr_redirect_stderr)
     queue_free(&q);
 }
 
+/* Note that it runs, and its cleanup. */
+static task_status hello_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    note(a->name, "runs");
+    TASK_FINALLY(t);
+    note(a->name, "cleanup");
+    TASK_END(t);
+}
+
+/* Wait on the queue; the cleanup spawns a task. */
+static task_status spawner_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    TASK_YIELD_VALUE(t, queue_get(&a->wait, a->queue, -1));
+    TASK_FINALLY(t);
+    note(a->name, "cleanup spawns");
+    spawn(hello_main, "new");
+    TASK_END(t);
+}
+
+/* A task spawned while the loop closes everything is the newest: it is
+ * closed next and never runs, and the loop keeps no pointer to it. */
+Test(io, a_task_spawned_by_a_cleanup_during_close_is_closed_too,
+     .init = cr_redirect_stderr)
+{
+    queue q;
+
+    io_virtual_time();
+    cr_assert_eq(queue_init(&q, 0), 0);
+    spawn(spawner_main, "a")->queue = &q;
+    spawn(spawner_main, "b")->queue = &q;
+    cr_assert_eq(io_run(), -1);
+    cr_assert_str_eq(trace, "b:cleanup spawns@0 a:cleanup spawns@0 ");
+    /* the next run starts from nothing */
+    spawn(hello_main, "later");
+    cr_assert_eq(io_run(), 0);
+    cr_assert_str_eq(trace, "b:cleanup spawns@0 a:cleanup spawns@0 "
+                            "later:runs@0 later:cleanup@0 ");
+    queue_free(&q);
+}
+
 /* ---- the fd limit of select() ---- */
 
 /* Wait until fd is readable (op IO_READABLE) or writable; catch. */
@@ -901,4 +947,86 @@ Test(io, a_signal_during_the_wait_does_not_disturb_it)
     cr_assert_str_eq(trace, "r:got 1@0 ");
     close(p[0]);
     close(p[1]);
+}
+
+/* ---- small things the loop must get right ---- */
+
+Test(io, an_os_errors_message_is_its_own_copy)
+{
+    const task_error *e = io_os_error(250);
+
+    cr_assert_str_eq(e->message, "Unknown error 250");
+    /* glibc builds the message of an unknown errno in a buffer that its
+     * next strerror() frees */
+    cr_assert_str_eq(strerror(251), "Unknown error 251");
+    cr_assert_str_eq(e->message, "Unknown error 250");
+    cr_assert_eq(io_os_error(250), e);
+    cr_assert_eq(e->code, IO_ERROR_OS + 250);
+}
+
+/* Raise SIGTERM, which stays pending until the loop waits. */
+static task_status raiser_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    cr_assert_eq(raise(SIGTERM), 0);
+    note(a->name, "raised");
+    TASK_END(t);
+}
+
+Test(io, a_run_after_a_stop_by_signal_runs)
+{
+    int p[2];
+
+    io_virtual_time();
+    io_stop_on_signals();
+    open_pipe(p);
+    spawn(recv_main, "r")->fd = p[0]; /* waits for ever */
+    spawn(raiser_main, "s");
+    cr_assert_eq(io_run(), 0);
+    cr_assert_str_eq(trace, "s:raised@0 r:task exit@0 ");
+    spawn(hello_main, "next");
+    cr_assert_eq(io_run(), 0);
+    cr_assert_str_eq(trace, "s:raised@0 r:task exit@0 "
+                            "next:runs@0 next:cleanup@0 ");
+    close(p[0]);
+    close(p[1]);
+}
+
+static actor *sleepy; /* the task that waker_main wakes */
+
+/* Wake sleepy twice, then yield, and wake it once more: only the first
+ * wake counts; then wake itself, which waits for nothing. */
+static task_status waker_main(task *t)
+{
+    TASK_BEGIN(t);
+    io_wake(&sleepy->task, value_int(1), NULL);
+    io_wake(&sleepy->task, value_int(2), NULL);
+    TASK_YIELD(t);
+    io_wake(&sleepy->task, value_int(3), NULL);
+    io_wake(t, value_int(4), NULL);
+    TASK_END(t);
+}
+
+/* Sleep 5 s and note what the wake brought. */
+static task_status woken_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    TASK_YIELD_VALUE(t, io_sleep(&a->wait, 5));
+    note(a->name, "woke with %ld", t->sent.as.i);
+    TASK_YIELD(t);
+    note(a->name, "again");
+    TASK_END(t);
+}
+
+Test(io, waking_a_task_that_is_not_parked_does_nothing)
+{
+    io_virtual_time();
+    sleepy = spawn(woken_main, "s");
+    spawn(waker_main, "w");
+    cr_assert_eq(io_run(), 0);
+    cr_assert_str_eq(trace, "s:woke with 1@0 s:again@0 ");
 }
