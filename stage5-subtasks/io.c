@@ -354,20 +354,52 @@ static void step(task *t)
     }
 }
 
+static void close_stack(task *t, task *top);
+
+/* Close t with e as task_close_with does, but as CPython runs a yield from
+ * inside close(): a child that t's cleanup yields runs in its place, and
+ * gives back to t, which goes on. A yield that would wait is the ignored
+ * exit; the children are closed then, and t stays suspended. */
+static task_status close_once(task *t, const task_error *e)
+{
+    task *top = t;
+    task_status s = task_close_with(t, e);
+
+    if (s != TASK_IGNORED_EXIT)
+        return s;
+    for (s = TASK_YIELDED;;) {
+        if (s == TASK_YIELDED && t->yielded.kind == VALUE_TASK)
+            s = call(&t);
+        else if (s != TASK_YIELDED && t != top)
+            s = give_back(&t, s);
+        else
+            break;
+    }
+    if (t != top) {
+        close_stack(t, top);
+        return TASK_IGNORED_EXIT;
+    }
+    if (s == TASK_YIELDED)
+        return TASK_IGNORED_EXIT;
+    if (s == TASK_FAILED && t->raised == e)
+        return TASK_DONE;
+    return s;
+}
+
 /* t ignored the exit: close it once more, as CPython closes a generator it
  * drops. If it yields again, run its cleanup from the start (once more
  * for a cleanup that yields), so that nothing it holds is lost when it is
  * freed. */
 static void finish(task *t)
 {
-    task_status s = task_close(t);
+    task_status s = close_once(t, &task_exit);
 
     if (s == TASK_IGNORED_EXIT && !t->cleaned_up) {
         t->resume = TASK_CLEANUP;
-        s = task_close(t);
+        s = close_once(t, &task_exit);
     }
     if (s == TASK_IGNORED_EXIT)
-        s = task_close(t);
+        s = close_once(t, &task_exit);
     if (s != TASK_DONE)
         fprintf(stderr, "task failed on close: %s\n",
                 task_error_of(t, s)->message);
@@ -375,8 +407,9 @@ static void finish(task *t)
 
 /* Close a task's stack as CPython closes a suspended yield from: the
  * innermost child first; an error raised by closing a child is raised in
- * its parent at its yield, in place of the exit. */
-static void close_stack(task *t)
+ * its parent at its yield, in place of the exit. Stop below top, if it is
+ * in the stack. */
+static void close_stack(task *t, task *top)
 {
     const task_error *e = &task_exit;
     task *parent;
@@ -386,7 +419,7 @@ static void close_stack(task *t)
         t = t->child;
     unpark(t);
     for (;;) {
-        s = task_close_with(t, e);
+        s = close_once(t, e);
         e = s == TASK_DONE ? &task_exit : task_error_of(t, s);
         if (!task_done(t))
             finish(t);
@@ -399,6 +432,8 @@ static void close_stack(task *t)
         }
         parent->child = NULL;
         release(t);
+        if (parent == top)
+            return;
         t = parent;
     }
 }
@@ -409,7 +444,7 @@ static void close_all(void)
 {
     while (all) {
         pool_init(&ready); /* a task a cleanup spawned is on it, not to run */
-        close_stack((task *)all->frame);
+        close_stack((task *)all->frame, NULL);
     }
     pool_init(&ready);
 }

@@ -522,6 +522,84 @@ Test(subtasks, a_child_that_ignores_the_exit_runs_its_cleanup_before_it_is_freed
     queue_free(&never);
 }
 
+/* A child for a cleanup: i = 0 returns 41 at once; i = 1 yields a
+ * grandchild (i = 0) and returns what it got + 1; i = 2 would wait (a
+ * sleep) first. */
+static task_status kid_main(task *t)
+{
+    actor *a = (actor *)t;
+    actor *c;
+
+    TASK_BEGIN(t);
+    note(a->name, "runs");
+    if (a->i == 1) {
+        c = child(kid_main, "grandkid");
+        TASK_YIELD_VALUE(t, value_task(&c->task));
+        TASK_RETURN(t, value_int(t->sent.as.i + 1));
+    }
+    if (a->i == 2) {
+        TASK_YIELD_VALUE(t, io_sleep(&a->wait, 1));
+        note(a->name, "not reached");
+    }
+    TASK_RETURN(t, value_int(41));
+    TASK_FINALLY(t);
+    note(a->name, "cleanup %s", what(t));
+    TASK_END(t);
+}
+
+/* Wait on `never`; the cleanup yields a kid (its i is ours), and notes
+ * what it gave back. */
+static task_status kid_cleanup_main(task *t)
+{
+    actor *a = (actor *)t;
+    actor *c;
+
+    TASK_BEGIN(t);
+    TASK_YIELD_VALUE(t, queue_get(&a->wait, &never, -1));
+    TASK_FINALLY(t);
+    c = child(kid_main, "kid");
+    c->i = a->i;
+    TASK_YIELD_VALUE(t, value_task(&c->task));
+    note(a->name, "cleanup got %ld, %s", t->sent.as.i, what(t));
+    TASK_END(t);
+}
+
+/* CPython: `finally: r = yield from kid()` inside close() runs kid()
+ * to its end when it does not suspend, and r is its return value. */
+Test(subtasks, a_child_yielded_by_a_cleanup_during_close_runs_to_its_end,
+     .init = cr_redirect_stderr)
+{
+    io_virtual_time();
+    cr_assert_eq(queue_init(&never, 0), 0);
+    spawn(kid_cleanup_main, "p")->i = 1;
+    cr_assert_eq(io_run(), -1);
+    cr_assert_str_eq(trace, "kid:runs@0 grandkid:runs@0 "
+                            "grandkid:cleanup ok@0 kid:cleanup ok@0 "
+                            "p:cleanup got 42, task exit@0 ");
+    fflush(stderr);
+    cr_assert_stderr_eq_str(
+        "io_run: 1 task stalled: nothing can wake them\n");
+    queue_free(&never);
+}
+
+/* CPython: a child that suspends there makes close() raise "generator
+ * ignored GeneratorExit"; the child is closed, then the task, whose
+ * cleanup does not go on. Nothing leaks (LeakSanitizer). */
+Test(subtasks, a_child_that_would_wait_during_close_is_an_ignored_exit,
+     .init = cr_redirect_stderr)
+{
+    io_virtual_time();
+    cr_assert_eq(queue_init(&never, 0), 0);
+    spawn(kid_cleanup_main, "p")->i = 2;
+    cr_assert_eq(io_run(), -1);
+    cr_assert_str_eq(trace, "kid:runs@0 kid:cleanup task exit@0 ");
+    fflush(stderr);
+    cr_assert_stderr_eq_str(
+        "io_run: 1 task stalled: nothing can wake them\n"
+        "task failed on close: task ignored exit\n");
+    queue_free(&never);
+}
+
 /* Ask the loop to stop, as a kill would. */
 static task_status killer_main(task *t)
 {
