@@ -99,6 +99,50 @@ static const char *what(task *t)
     return t->raised ? t->raised->message : "ok";
 }
 
+/* The line of this file where `needle` first appears: the line of a
+ * yield is where the task dump says a task waits. */
+static int line_of(const char *needle)
+{
+    FILE *f = fopen(COURSE_ROOT "/tests/test_io.c", "r");
+    char buf[512];
+    int n = 0;
+
+    cr_assert_not_null(f);
+    while (fgets(buf, sizeof buf, f)) {
+        n++;
+        if (strstr(buf, needle))
+            break;
+    }
+    fclose(f);
+    return n;
+}
+
+/* What a stalled loop prints: the count, then `lines` lines of the dump,
+ * each "line:what", for tasks 1, 2, ... */
+static void expect_stall_dump(const char *then, int lines, ...)
+{
+    char want[1024];
+    size_t n;
+    va_list ap;
+
+    n = (size_t)snprintf(want, sizeof want, "io_run: %d task%s stalled: "
+                         "nothing can wake them\n", lines,
+                         lines == 1 ? "" : "s");
+    va_start(ap, lines);
+    for (int i = 1; i <= lines; i++) {
+        int at = va_arg(ap, int);
+        const char *what = va_arg(ap, const char *);
+
+        n += (size_t)snprintf(want + n, sizeof want - n,
+                              "  task %d at line %d: waiting: %s\n", i, at,
+                              what);
+    }
+    va_end(ap);
+    snprintf(want + n, sizeof want - n, "%s", then);
+    fflush(stderr);
+    cr_assert_stderr_eq_str(want);
+}
+
 /* ---- timeouts ---- */
 
 /* Sleep `seconds`, then recv once; catch. */
@@ -436,15 +480,16 @@ Test(io, tasks_that_nothing_can_wake_are_reported_and_closed,
      .init = cr_redirect_stderr)
 {
     queue q;
+    int at;
 
     io_virtual_time();
     cr_assert_eq(queue_init(&q, 0), 0);
     spawn(careless_main, "a")->queue = &q;
     spawn(careless_main, "b")->queue = &q;
     cr_assert_eq(io_run(), -1);
-    fflush(stderr);
-    cr_assert_stderr_eq_str("io_run: 2 tasks stalled: nothing can wake "
-                            "them\n");
+    at = line_of("TASK_YIELD_VALUE(t, queue_get(&a->wait, a->queue, "
+                 "a->timeout))");
+    expect_stall_dump("", 2, at, "queue get", at, "queue get");
     /* closed newest first; the error in their cleanup is the exit */
     cr_assert_str_eq(trace, "b:cleanup task exit@0 a:cleanup task exit@0 ");
     cr_assert_eq(q.getters.ntasks, 0);
@@ -482,10 +527,10 @@ Test(io, a_task_that_ignores_the_exit_runs_its_cleanup_before_it_is_freed,
     cr_assert_eq(io_run(), -1);
     cr_assert_str_eq(trace, "a:ignores the exit@0 a:ignores the exit@0 "
                             "a:cleanup task exit@0 ");
-    fflush(stderr);
-    cr_assert_stderr_eq_str("io_run: 1 task stalled: nothing can wake "
-                            "them\n"
-                            "task failed on close: task ignored exit\n");
+    expect_stall_dump("task failed on close: task ignored exit\n", 1,
+                      line_of("TASK_YIELD_CATCH(t, queue_get(&a->wait, "
+                              "a->queue, -1))"),
+                      "queue get");
     cr_assert_eq(q.getters.ntasks, 0);
     queue_free(&q);
 }
@@ -499,9 +544,9 @@ Test(io, one_stalled_task_is_one_task, .init = cr_redirect_stderr)
     putter("p1", &q, 1, -1);
     putter("p2", &q, 2, -1); /* the queue is full, and nobody gets */
     cr_assert_eq(io_run(), -1);
-    fflush(stderr);
-    cr_assert_stderr_eq_str("io_run: 1 task stalled: nothing can wake "
-                            "them\n");
+    /* p1 is gone: p2 is the first task left */
+    expect_stall_dump("", 1, line_of("TASK_YIELD_CATCH(t, queue_put("),
+                      "queue put");
     /* p2 catches the exit that closes it, at its yield */
     cr_assert_str_eq(trace, "p1:put 1 n=1@0 p2:task exit@0 ");
     cr_assert_eq(q.putters.ntasks, 0);
