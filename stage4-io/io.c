@@ -41,6 +41,7 @@ static unsigned long timer_seq;
 static int virtual_clock;
 static long long virtual_now;
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t dump_requested;
 static int stop_on_signals;
 static sigset_t run_mask; /* the signal mask select() waits with */
 
@@ -166,6 +167,8 @@ void io_wake(task *t, value result, const task_error *error)
 {
     io_wait *w = wait_of(t);
 
+    if (!w || !w->parked)
+        return; /* it waits for nothing: it was woken already, or runs */
     if (w->timer >= 0)
         timer_remove(t);
     unwatch(t, w);
@@ -339,14 +342,15 @@ static void finish(task *t)
                 task_error_of(t, s)->message);
 }
 
-/* Close every task, newest first; their cleanup runs. */
+/* Close every task, newest first; their cleanup runs. A task that a
+ * cleanup spawns is the newest, so it is closed next, before it ever runs. */
 static void close_all(void)
 {
     task *t;
     task_status s;
 
-    pool_init(&ready);
     while (all) {
+        pool_init(&ready); /* a task a cleanup spawned is on it, not to run */
         t = (task *)all->frame;
         unpark(t);
         s = task_close(t);
@@ -357,6 +361,7 @@ static void close_all(void)
                     task_error_of(t, s)->message);
         release(t);
     }
+    pool_init(&ready);
 }
 
 /* ---- doing the I/O ---- */
@@ -364,12 +369,14 @@ static void close_all(void)
 const task_error *io_os_error(int err)
 {
     static task_error errors[256];
+    static char messages[256][64]; /* strerror's may change at its next call */
 
     if (err <= 0 || err >= 256)
         err = EIO;
     if (!errors[err].message) {
+        snprintf(messages[err], sizeof messages[err], "%s", strerror(err));
         errors[err].code = IO_ERROR_OS + err;
-        errors[err].message = strerror(err);
+        errors[err].message = messages[err];
     }
     return &errors[err];
 }
@@ -561,8 +568,10 @@ static void wait_for_events(void)
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGQUIT)
+        dump_requested = 1;
+    else
+        stop_requested = 1;
 }
 
 void io_stop_on_signals(void)
@@ -575,14 +584,17 @@ void io_stop_on_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
     /* The signals stay blocked except inside pselect(), so none can slip
      * in between the check of the flag and the wait. */
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGQUIT);
     sigprocmask(SIG_BLOCK, &block, &run_mask);
     sigdelset(&run_mask, SIGINT);
     sigdelset(&run_mask, SIGTERM);
+    sigdelset(&run_mask, SIGQUIT);
     stop_on_signals = 1;
 }
 
@@ -595,10 +607,69 @@ static void take_pending_signal(void)
 
     if (!stop_on_signals || sigpending(&pending) < 0)
         return;
-    if (!sigismember(&pending, SIGINT) && !sigismember(&pending, SIGTERM))
+    if (!sigismember(&pending, SIGINT) && !sigismember(&pending, SIGTERM) &&
+        !sigismember(&pending, SIGQUIT))
         return;
     sigprocmask(SIG_SETMASK, &run_mask, &saved);
     sigprocmask(SIG_SETMASK, &saved, NULL);
+}
+
+/* ---- the task dump ---- */
+
+/* What each wait request waits for, as the dump says it. */
+static const char *const wait_names[] = {
+    [IO_READABLE] = "readable",          [IO_WRITABLE] = "writable",
+    [IO_ACCEPT] = "readable (accept)",   [IO_RECV] = "readable (recv)",
+    [IO_CONNECT] = "writable (connect)", [IO_SLEEP] = "sleep",
+    [IO_GET] = "queue get",              [IO_PUT] = "queue put",
+    [IO_SEND] = "writable (send)",       [IO_READLINE] = "readable (readline)",
+};
+
+static const char *wait_name(enum io_op op)
+{
+    size_t n = sizeof wait_names / sizeof wait_names[0];
+
+    return (size_t)op < n && wait_names[op] ? wait_names[op] : "request";
+}
+
+/* One line of the dump: where t is suspended (its resume point is the
+ * line of its last yield), and what it waits for. */
+static void dump_task(const char *indent, const char *name, long n, task *t)
+{
+    io_wait *w = wait_of(t);
+
+    fprintf(stderr, "%s%s", indent, name);
+    if (n > 0)
+        fprintf(stderr, " %ld", n);
+    if (t->resume > 0)
+        fprintf(stderr, " at line %d", t->resume);
+    else
+        fprintf(stderr, " at its start");
+    if (t->running)
+        fprintf(stderr, ": running");
+    else if (!w || !w->parked)
+        fprintf(stderr, ": ready");
+    else if (w->op == IO_SLEEP || w->op == IO_GET || w->op == IO_PUT)
+        fprintf(stderr, ": waiting: %s", wait_name(w->op));
+    else
+        fprintf(stderr, ": waiting: fd %d %s", w->fd, wait_name(w->op));
+    if (w && w->parked && w->deadline >= 0)
+        fprintf(stderr, ", %.3f s left", (w->deadline - io_now()) / 1e9);
+    fprintf(stderr, "\n");
+}
+
+/* Print every task the loop holds, oldest first, numbered from 1. */
+static void dump(const char *why)
+{
+    spawned *s = all;
+    long n = 1;
+
+    fprintf(stderr, "io_run: %ld task%s %s\n", ntasks, ntasks == 1 ? "" : "s",
+            why);
+    while (s && s->next)
+        s = s->next;
+    for (; s; s = s->prev)
+        dump_task("  ", "task", n++, (task *)s->frame);
 }
 
 static int stalled(void)
@@ -615,16 +686,20 @@ int io_run(void)
         for (long n = ready.ntasks; n > 0; n--)
             step(pool_take(&ready));
         if (stalled()) {
-            fprintf(stderr, "io_run: %ld task%s stalled: nothing can wake "
-                            "them\n", ntasks, ntasks == 1 ? "" : "s");
+            dump("stalled: nothing can wake them");
             result = -1;
             break;
         }
         if (ntasks > 0)
             wait_for_events();
         take_pending_signal();
+        if (dump_requested) {
+            dump_requested = 0;
+            dump("at SIGQUIT");
+        }
     }
     close_all();
+    stop_requested = 0;
     free(timers);
     timers = NULL;
     ntimers = timers_cap = 0;

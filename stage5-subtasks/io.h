@@ -121,7 +121,8 @@ int io_run(void);
 
 /**
  * Make io_run() stop on SIGINT and SIGTERM: it closes every task (their
- * cleanup runs) and returns 0.
+ * cleanup runs) and returns 0. On SIGQUIT it prints a task dump to
+ * stderr, at its next pass, and goes on.
  */
 void io_stop_on_signals(void);
 

@@ -86,6 +86,50 @@ static const char *what(task *t)
     return t->raised ? t->raised->message : "ok";
 }
 
+/* The line of this file where `needle` first appears: the line of a
+ * yield is where the task dump says a task waits. */
+static int line_of(const char *needle)
+{
+    FILE *f = fopen(COURSE_ROOT "/tests/test_io.c", "r");
+    char buf[512];
+    int n = 0;
+
+    cr_assert_not_null(f);
+    while (fgets(buf, sizeof buf, f)) {
+        n++;
+        if (strstr(buf, needle))
+            break;
+    }
+    fclose(f);
+    return n;
+}
+
+/* What a stalled loop prints: the count, then `lines` lines of the dump,
+ * each "line:what", for tasks 1, 2, ... */
+static void expect_stall_dump(const char *then, int lines, ...)
+{
+    char want[1024];
+    size_t n;
+    va_list ap;
+
+    n = (size_t)snprintf(want, sizeof want, "io_run: %d task%s stalled: "
+                         "nothing can wake them\n", lines,
+                         lines == 1 ? "" : "s");
+    va_start(ap, lines);
+    for (int i = 1; i <= lines; i++) {
+        int at = va_arg(ap, int);
+        const char *what = va_arg(ap, const char *);
+
+        n += (size_t)snprintf(want + n, sizeof want - n,
+                              "  task %d at line %d: waiting: %s\n", i, at,
+                              what);
+    }
+    va_end(ap);
+    snprintf(want + n, sizeof want - n, "%s", then);
+    fflush(stderr);
+    cr_assert_stderr_eq_str(want);
+}
+
 /* ---- timeouts ---- */
 
 /* Sleep `seconds`, then recv once; catch. */
@@ -424,15 +468,16 @@ Test(io, tasks_that_nothing_can_wake_are_reported_and_closed,
      .init = cr_redirect_stderr)
 {
     queue q;
+    int at;
 
     io_virtual_time();
     cr_assert_eq(queue_init(&q, 0), 0);
     spawn(careless_main, "a")->queue = &q;
     spawn(careless_main, "b")->queue = &q;
     cr_assert_eq(io_run(), -1);
-    fflush(stderr);
-    cr_assert_stderr_eq_str("io_run: 2 tasks stalled: nothing can wake "
-                            "them\n");
+    at = line_of("TASK_YIELD_VALUE(t, queue_get(&a->wait, a->queue, "
+                 "a->timeout))");
+    expect_stall_dump("", 2, at, "queue get", at, "queue get");
     /* closed newest first; the error in their cleanup is the exit */
     cr_assert_str_eq(trace, "b:cleanup task exit@0 a:cleanup task exit@0 ");
     cr_assert_eq(q.getters.ntasks, 0);
@@ -470,10 +515,10 @@ Test(io, a_task_that_ignores_the_exit_runs_its_cleanup_before_it_is_freed,
     cr_assert_eq(io_run(), -1);
     cr_assert_str_eq(trace, "a:ignores the exit@0 a:ignores the exit@0 "
                             "a:cleanup task exit@0 ");
-    fflush(stderr);
-    cr_assert_stderr_eq_str("io_run: 1 task stalled: nothing can wake "
-                            "them\n"
-                            "task failed on close: task ignored exit\n");
+    expect_stall_dump("task failed on close: task ignored exit\n", 1,
+                      line_of("TASK_YIELD_CATCH(t, queue_get(&a->wait, "
+                              "a->queue, -1))"),
+                      "queue get");
     cr_assert_eq(q.getters.ntasks, 0);
     queue_free(&q);
 }
@@ -487,12 +532,58 @@ Test(io, one_stalled_task_is_one_task, .init = cr_redirect_stderr)
     putter("p1", &q, 1, -1);
     putter("p2", &q, 2, -1); /* the queue is full, and nobody gets */
     cr_assert_eq(io_run(), -1);
-    fflush(stderr);
-    cr_assert_stderr_eq_str("io_run: 1 task stalled: nothing can wake "
-                            "them\n");
+    /* p1 is gone: p2 is the first task left */
+    expect_stall_dump("", 1, line_of("TASK_YIELD_CATCH(t, queue_put("),
+                      "queue put");
     /* p2 catches the exit that closes it, at its yield */
     cr_assert_str_eq(trace, "p1:put 1 n=1@0 p2:task exit@0 ");
     cr_assert_eq(q.putters.ntasks, 0);
+    queue_free(&q);
+}
+
+/* Note that it runs, and its cleanup. */
+static task_status hello_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    note(a->name, "runs");
+    TASK_FINALLY(t);
+    note(a->name, "cleanup");
+    TASK_END(t);
+}
+
+/* Wait on the queue; the cleanup spawns a task. */
+static task_status spawner_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    TASK_YIELD_VALUE(t, queue_get(&a->wait, a->queue, -1));
+    TASK_FINALLY(t);
+    note(a->name, "cleanup spawns");
+    spawn(hello_main, "new");
+    TASK_END(t);
+}
+
+/* A task spawned while the loop closes everything is the newest: it is
+ * closed next and never runs, and the loop keeps no pointer to it. */
+Test(io, a_task_spawned_by_a_cleanup_during_close_is_closed_too,
+     .init = cr_redirect_stderr)
+{
+    queue q;
+
+    io_virtual_time();
+    cr_assert_eq(queue_init(&q, 0), 0);
+    spawn(spawner_main, "a")->queue = &q;
+    spawn(spawner_main, "b")->queue = &q;
+    cr_assert_eq(io_run(), -1);
+    cr_assert_str_eq(trace, "b:cleanup spawns@0 a:cleanup spawns@0 ");
+    /* the next run starts from nothing */
+    spawn(hello_main, "later");
+    cr_assert_eq(io_run(), 0);
+    cr_assert_str_eq(trace, "b:cleanup spawns@0 a:cleanup spawns@0 "
+                            "later:runs@0 later:cleanup@0 ");
     queue_free(&q);
 }
 
@@ -1101,4 +1192,86 @@ Test(io, a_signal_during_the_wait_does_not_disturb_it)
     cr_assert_str_eq(trace, "r:got 1@0 ");
     close(p[0]);
     close(p[1]);
+}
+
+/* ---- small things the loop must get right ---- */
+
+Test(io, an_os_errors_message_is_its_own_copy)
+{
+    const task_error *e = io_os_error(250);
+
+    cr_assert_str_eq(e->message, "Unknown error 250");
+    /* glibc builds the message of an unknown errno in a buffer that its
+     * next strerror() frees */
+    cr_assert_str_eq(strerror(251), "Unknown error 251");
+    cr_assert_str_eq(e->message, "Unknown error 250");
+    cr_assert_eq(io_os_error(250), e);
+    cr_assert_eq(e->code, IO_ERROR_OS + 250);
+}
+
+/* Raise SIGTERM, which stays pending until the loop waits. */
+static task_status raiser_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    cr_assert_eq(raise(SIGTERM), 0);
+    note(a->name, "raised");
+    TASK_END(t);
+}
+
+Test(io, a_run_after_a_stop_by_signal_runs)
+{
+    int p[2];
+
+    io_virtual_time();
+    io_stop_on_signals();
+    open_pipe(p);
+    spawn(recv_main, "r")->fd = p[0]; /* waits for ever */
+    spawn(raiser_main, "s");
+    cr_assert_eq(io_run(), 0);
+    cr_assert_str_eq(trace, "s:raised@0 r:task exit@0 ");
+    spawn(hello_main, "next");
+    cr_assert_eq(io_run(), 0);
+    cr_assert_str_eq(trace, "s:raised@0 r:task exit@0 "
+                            "next:runs@0 next:cleanup@0 ");
+    close(p[0]);
+    close(p[1]);
+}
+
+static actor *sleepy; /* the task that waker_main wakes */
+
+/* Wake sleepy twice, then yield, and wake it once more: only the first
+ * wake counts; then wake itself, which waits for nothing. */
+static task_status waker_main(task *t)
+{
+    TASK_BEGIN(t);
+    io_wake(&sleepy->task, value_int(1), NULL);
+    io_wake(&sleepy->task, value_int(2), NULL);
+    TASK_YIELD(t);
+    io_wake(&sleepy->task, value_int(3), NULL);
+    io_wake(t, value_int(4), NULL);
+    TASK_END(t);
+}
+
+/* Sleep 5 s and note what the wake brought. */
+static task_status woken_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    TASK_YIELD_VALUE(t, io_sleep(&a->wait, 5));
+    note(a->name, "woke with %ld", t->sent.as.i);
+    TASK_YIELD(t);
+    note(a->name, "again");
+    TASK_END(t);
+}
+
+Test(io, waking_a_task_that_is_not_parked_does_nothing)
+{
+    io_virtual_time();
+    sleepy = spawn(woken_main, "s");
+    spawn(waker_main, "w");
+    cr_assert_eq(io_run(), 0);
+    cr_assert_str_eq(trace, "s:woke with 1@0 s:again@0 ");
 }
