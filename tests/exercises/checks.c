@@ -7,8 +7,9 @@
  * its reference solution as a patch to the starter,
  *   diff -u --label a/F --label b/F F solution.c >tests/exercises/S/B.patch
  * with F the starter, S its stage and B its name without .c; other correct
- * answers are B.alt1.patch, B.alt2.patch. test_exercises then says the
- * starter's hash. */
+ * answers are B.alt1.patch, B.alt2.patch, and wrong answers that the
+ * check must refuse B.wrong1.patch, B.wrong2.patch. test_exercises then
+ * says the starter's hash. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,8 +59,9 @@ static int check_count(const struct ex_run *run, struct text *report)
     }
     if (!has_number(last, 17)) {
         text_printf(report, "The last line, \"%s\", should show what "
-                    "pool_run returns: 17 (6 resumes for AAA, 11 for "
-                    "bbb).\n", last);
+                    "pool_run returns, the number of resumes, and it does "
+                    "not. Count them again: how many does a task with 5 "
+                    "numbers need?\n", last);
         return 0;
     }
     return 1;

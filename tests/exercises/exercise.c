@@ -50,9 +50,12 @@ void ex_solution_path(const struct exercise *e, int variant, char *path,
     if (variant == 0)
         snprintf(path, size, "%s/tests/exercises/%s/%.*s.patch", COURSE_ROOT,
                  e->stage, base, e->file);
-    else
+    else if (variant > 0)
         snprintf(path, size, "%s/tests/exercises/%s/%.*s.alt%d.patch",
                  COURSE_ROOT, e->stage, base, e->file, variant);
+    else
+        snprintf(path, size, "%s/tests/exercises/%s/%.*s.wrong%d.patch",
+                 COURSE_ROOT, e->stage, base, e->file, -variant);
 }
 
 unsigned long long ex_hash_file(const char *path)
@@ -265,7 +268,8 @@ int ex_solution(const struct exercise *e, int variant, char *path,
     struct ex_run r;
     int ok;
 
-    snprintf(tag, sizeof tag, "solution%d", variant);
+    snprintf(tag, sizeof tag, variant < 0 ? "wrong%d" : "solution%d",
+             variant < 0 ? -variant : variant);
     if (!ex_starter(e, tag, starter, sizeof starter, report))
         return 0;
     ex_solution_path(e, variant, patch, sizeof patch);
@@ -278,10 +282,27 @@ int ex_solution(const struct exercise *e, int variant, char *path,
     return ok;
 }
 
+/* A pointer into a stack frame that is gone reads what is left there, and
+ * often works: have AddressSanitizer give every frame a place of its own,
+ * so that using one after its function returned is reported. */
+static void catch_dangling_frames(void)
+{
+    const char *opt = "detect_stack_use_after_return=1";
+    const char *old = getenv("ASAN_OPTIONS");
+    char buf[4096];
+
+    if (old && strstr(old, opt))
+        return;
+    snprintf(buf, sizeof buf, "%s%s%s", old ? old : "", old && *old ? ":" : "",
+             opt);
+    setenv("ASAN_OPTIONS", buf, 1);
+}
+
 enum ex_result ex_try(const struct exercise *e, const char *src,
                       const char *tag, struct text *report)
 {
     char bin[4096], *argv[8];
+    struct text found = {0};
     struct ex_run r;
     enum ex_result result;
     int n = 0;
@@ -299,6 +320,7 @@ enum ex_result ex_try(const struct exercise *e, const char *src,
     for (int i = 0; e->args[i] && n < 7; i++)
         argv[n++] = (char *)e->args[i];
     argv[n] = NULL;
+    catch_dangling_frames();
     if (ex_run_command(argv, &r, 0) < 0) {
         text_printf(report, "exercise: cannot run %s: %s\n", bin,
                     strerror(errno));
@@ -306,10 +328,21 @@ enum ex_result ex_try(const struct exercise *e, const char *src,
     }
     if (!ran_well(&r, report))
         result = EX_CRASHED;
-    else if (!e->check(&r, report))
-        result = EX_WRONG;
-    else
+    else if (e->check(&r, &found))
         result = EX_PASSED;
+    else {
+        result = EX_WRONG;
+        /* The check's report would show the answer, which the lesson may
+         * ask the reader to predict: on the starter, say what to do. */
+        if (ex_hash_file(src) == e->hash)
+            text_printf(report, "This is the starter as shipped, and it does "
+                        "not do the exercise yet. Do what its TODO says (if "
+                        "the lesson asks you to predict, predict first), "
+                        "then check it again.\n");
+        else
+            text_add(report, text_str(&found), found.len);
+    }
+    text_free(&found);
     if (result != EX_PASSED)
         show_stderr(&r, report);
     ex_run_free(&r);

@@ -72,7 +72,7 @@ const struct exercise *ex_find(const char *id);
 
 /* Where the reader's file is, and the patch that turns its starter into
  * the reference solution; variant 0 is the solution, 1 and on are other
- * correct answers. */
+ * correct answers, -1 and down wrong answers that the check must refuse. */
 void ex_reader_path(const struct exercise *e, char *path, size_t size);
 void ex_solution_path(const struct exercise *e, int variant, char *path,
                       size_t size);
@@ -91,8 +91,9 @@ int ex_solution(const struct exercise *e, int variant, char *path,
 /* FNV-1a of a file's bytes; 0 if it can not be read. */
 unsigned long long ex_hash_file(const char *path);
 
-/* Build src with e's stage runtime into a program named tag, run it, and
- * check it. The report says what happened, in words for the reader. */
+/* Build src with e's stage runtime into a program named tag, run it (with
+ * ASAN_OPTIONS=detect_stack_use_after_return=1), and check it. The report
+ * says what happened, in words for the reader. */
 enum ex_result ex_try(const struct exercise *e, const char *src,
                       const char *tag, struct text *report);
 
