@@ -102,6 +102,15 @@ ParameterizedTestParameters(exercises, starter_fails)
     return cr_make_param_array(int, index, (size_t)nexercises);
 }
 
+ParameterizedTestParameters(exercises, part_starter_is_the_runtime)
+{
+    int *index = cr_malloc(sizeof *index * (size_t)nexercises);
+
+    for (int i = 0; i < nexercises; i++)
+        index[i] = i;
+    return cr_make_param_array(int, index, (size_t)nexercises);
+}
+
 ParameterizedTest(int *index, exercises, starter_fails)
 {
     const struct exercise *e = &exercises[*index];
@@ -125,6 +134,76 @@ ParameterizedTest(int *index, exercises, starter_fails)
               !strstr(text_str(&report), "expected"),
               "on its starter, exercise %s shows more than what to do:\n%s",
               e->id, text_str(&report));
+    text_free(&report);
+}
+
+/* s without its comments, its #line lines, and blank lines; the trailing
+ * spaces a removed comment leaves are removed too. */
+static char *code_of(const char *s)
+{
+    struct text t = {0}, line = {0};
+
+    while (*s) {
+        if (s[0] == '/' && s[1] == '*') {
+            const char *end = strstr(s + 2, "*/");
+
+            s = end ? end + 2 : s + strlen(s);
+            continue;
+        }
+        if (*s != '\n') {
+            text_add(&line, s++, 1);
+            continue;
+        }
+        s++;
+        while (line.len > 0 && (line.s[line.len - 1] == ' ' ||
+                                line.s[line.len - 1] == '\t'))
+            line.s[--line.len] = '\0';
+        if (line.len > 0 && strncmp(line.s, "#line ", 6) != 0) {
+            text_add(&t, line.s, line.len);
+            text_add(&t, "\n", 1);
+        }
+        line.len = 0;
+    }
+    text_free(&line);
+    text_add(&t, "", 0);
+    return t.s;
+}
+
+/* The starter of an exercise that is a part of the runtime is a copy of
+ * the runtime's code: spliced into its runtime file, it gives that file's
+ * code back. When the runtime changes, so must the starter (and its hash,
+ * and the patches beside it). */
+ParameterizedTest(int *index, exercises, part_starter_is_the_runtime)
+{
+    const struct exercise *e = &exercises[*index];
+    const struct ex_part *p = ex_part_of(e);
+    struct text report = {0};
+    char starter[4096], base[4096], out[4200], *a, *b, *want, *have;
+    int line = 1;
+
+    if (!p)
+        return;
+    cr_assert(ex_starter(e, "copy", starter, sizeof starter, &report), "%s",
+              report.s);
+    snprintf(base, sizeof base, "%s/%s/%s", COURSE_ROOT, e->stage, p->file);
+    snprintf(out, sizeof out, "%s.spliced.c", starter);
+    cr_assert(ex_splice(base, starter, out, &report), "%s", report.s);
+    want = text_read_file(base);
+    have = text_read_file(out);
+    cr_assert(want && have, "cannot read %s or %s", base, out);
+    a = code_of(want);
+    b = code_of(have);
+    for (size_t i = 0; a[i] && a[i] == b[i]; i++)
+        line += a[i] == '\n';
+    cr_expect(strcmp(a, b) == 0, "the starter of exercise %s is not %s's code any "
+                     "more (line %d of its code, without comments): copy "
+                     "the definitions it has from %s again, and update its "
+                     "hash and the patches beside it", e->id, p->file, line,
+                     p->file);
+    free(a);
+    free(b);
+    free(want);
+    free(have);
     text_free(&report);
 }
 

@@ -288,6 +288,21 @@ static int check_deadline(const struct ex_run *run, struct text *report)
     return ex_expect_output(run, expected, report);
 }
 
+/* 4.6: 2 000 clients at once, so fds far past FD_SETSIZE, all served. */
+static int check_many_clients(const struct ex_run *run, struct text *report)
+{
+    static const char expected[] =
+        "clients: 2000\nechoed intact: 2000\n"
+        "a client fd of FD_SETSIZE (1024) or more: yes\n";
+    const char *out = run->out.s ? run->out.s : "";
+
+    if (strstr(out, "select() cannot watch it"))
+        text_printf(report, "Clients were turned away because their fd is "
+                    "FD_SETSIZE or more: the table still cannot hold such "
+                    "an fd, or watchable() still refuses it.\n");
+    return ex_expect_output(run, expected, report);
+}
+
 /* 5.1: a child that falls off the end returns none. */
 static int check_nothing(const struct ex_run *run, struct text *report)
 {
@@ -377,6 +392,8 @@ const struct exercise exercises[] = {
      "bounded.c", {"--virtual-time"}, 0x7eb2d52eefc1ca34ull, check_bounded},
     {"4.3", "A deadline, not a timeout", "stage4-io",
      "deadline.c", {0}, 0x53dd68333bda4875ull, check_deadline},
+    {"4.6", "Past select()", "stage4-io", "poll_fds.c", {0},
+     0x4d48042af28be5a9ull, check_many_clients},
     {"5.1", "Fall off the end", "stage5-subtasks",
      "nothing.c", {0}, 0x9e019c831ab83284ull, check_nothing},
     {"5.4", "Recursion", "stage5-subtasks",
@@ -386,3 +403,15 @@ const struct exercise exercises[] = {
 };
 
 const int nexercises = sizeof exercises / sizeof exercises[0];
+
+static const struct ex_part parts[] = {
+    {"4.6", "io.c", "many_clients.c"},
+};
+
+const struct ex_part *ex_part_of(const struct exercise *e)
+{
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++)
+        if (strcmp(parts[i].id, e->id) == 0)
+            return &parts[i];
+    return NULL;
+}

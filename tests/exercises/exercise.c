@@ -129,18 +129,43 @@ static int build_runtime(const struct exercise *e, struct text *objs,
     return ok;
 }
 
-/* Compile src with the runtime objects into bin; the compiler's own words
- * go into the report if it refuses. */
-static int build(const struct exercise *e, const char *src, const char *bin,
-                 struct text *report)
+static void src_path(const struct exercise *e, const char *name, char *path,
+                     size_t size);
+
+/* For an exercise that is a part of the runtime: the runtime file with the
+ * reader's definitions in it, and the program that runs it. */
+static int splice_part(const struct exercise *e, const struct ex_part *p,
+                       const char *src, const char *tag, char *part,
+                       char *program, struct text *report)
+{
+    char base[4096], name[64];
+
+    snprintf(base, sizeof base, "%s/%s/%s", COURSE_ROOT, e->stage, p->file);
+    snprintf(name, sizeof name, "%s-%.*s", tag,
+             (int)(strlen(p->file) - strlen(".c")), p->file);
+    src_path(e, name, part, 4096);
+    snprintf(program, 4096, "%s/tests/exercises/%s/%s", COURSE_ROOT, e->stage,
+             p->program);
+    return ex_splice(base, src, part, report);
+}
+
+/* Compile src with the runtime objects into bin (for a part of the
+ * runtime, the program with the runtime file that src is spliced into,
+ * in place of its object); the compiler's own words go into the report if
+ * it refuses. */
+static int build(const struct exercise *e, const char *src, const char *tag,
+                 const char *bin, struct text *report)
 {
     char flags[] = EXERCISE_CFLAGS, include[4096], *argv[64];
+    char part[4096], program[4096], object[256] = "";
     const char *cc = getenv("CC");
+    const struct ex_part *p = ex_part_of(e);
     struct text objs = {0};
     struct ex_run r;
     int n = 0, ok;
 
-    if (!build_runtime(e, &objs, report)) {
+    if (!build_runtime(e, &objs, report) ||
+        (p && !splice_part(e, p, src, tag, part, program, report))) {
         text_free(&objs);
         return 0;
     }
@@ -150,8 +175,22 @@ static int build(const struct exercise *e, const char *src, const char *bin,
     argv[n++] = include;
     argv[n++] = "-o";
     argv[n++] = (char *)bin;
-    argv[n++] = (char *)src;
+    if (p) {
+        argv[n++] = program;
+        argv[n++] = part;
+        snprintf(object, sizeof object, "/%.*s.o",
+                 (int)(strlen(p->file) - strlen(".c")), p->file);
+    } else
+        argv[n++] = (char *)src;
     split(objs.s, argv, &n, 64);
+    /* The runtime file that the part is spliced into is not linked twice. */
+    for (int i = 0; object[0] && i < n; i++)
+        if (strlen(argv[i]) > strlen(object) &&
+            strcmp(argv[i] + strlen(argv[i]) - strlen(object), object) == 0) {
+            memmove(&argv[i], &argv[i + 1], (size_t)(n - i) * sizeof *argv);
+            n--;
+            break;
+        }
     ok = ex_run_command(argv, &r, 1) == 0 && r.status == 0 && !r.hung;
     if (!ok)
         text_printf(report, "It does not build. The compiler said:\n%s",
@@ -314,7 +353,7 @@ enum ex_result ex_try(const struct exercise *e, const char *src,
     snprintf(bin, sizeof bin, "%s/bin", EXERCISE_BUILD);
     make_dirs(bin);
     snprintf(bin, sizeof bin, "%s/bin/%s-%s", EXERCISE_BUILD, e->id, tag);
-    if (!build(e, src, bin, report))
+    if (!build(e, src, tag, bin, report))
         return EX_NOT_BUILT;
     argv[n++] = bin;
     for (int i = 0; e->args[i] && n < 7; i++)
