@@ -1,5 +1,5 @@
-/* Exercise 4.6, past select(): the part of io.c that watches fds, as io.c
- * has it. make exercise EX=4.6 builds io.c with each definition of this
+/* Exercise 4.4, past select(): the part of io.c that watches fds, as io.c
+ * has it. make exercise EX=4.4 builds io.c with each definition of this
  * file in place of io.c's of the same name (anything else here goes in
  * just before the next such definition, and a #define at the top goes at
  * the top), and runs an echo server and 2 000 clients in one loop.
@@ -21,7 +21,7 @@
  *   task with EBADF). It returns how many fds were ready, 0 if none, or -1
  *   if a signal cut the wait short. */
 
-/* TODO (exercise 4.6): select() cannot watch an fd of FD_SETSIZE (1024) or
+/* TODO (exercise 4.4): select() cannot watch an fd of FD_SETSIZE (1024) or
  * more, and this table cannot hold one. Make the table hold any fd the
  * process can open, and wait with poll() instead; ppoll() is poll() with
  * pselect()'s signal mask (glibc declares it if _GNU_SOURCE is defined). */

@@ -1,4 +1,4 @@
-/* many_clients: the check of exercise 4.6, past select(). echoserver's
+/* many_clients: the check of exercise 4.4, past select(). echoserver's
  * tasks and 2 000 clients, all tasks of one loop over loopback. Each client
  * connects, sends one line, reads it back, and then keeps its connection
  * open until every client is done, so that the loop watches some 4 000
