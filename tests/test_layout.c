@@ -1,6 +1,6 @@
 /*
- * test_layout: a stage holds its concept and nothing else, and make diff
- * shows what the concept adds.
+ * test_layout: a stage holds its concept and nothing else, make diff shows
+ * what the concept adds, and its lesson reads in one sitting.
  *
  * A stage's files are its runtime (RUNTIME and HEADERS in its Makefile),
  * its programs (PROGRAMS), its Makefile and its lesson (README.md, and any
@@ -218,4 +218,94 @@ Test(layout, make_diff_shows_new_files_in_full_and_no_lesson)
         free(lessons);
     }
     course_stages_free(stages, n);
+}
+
+/*
+ * The reading budget: a stage's required reading, its lesson (README.md and
+ * the other pages *.md beside it), is at most READING_BUDGET words, counted
+ * as wc -w counts them (in a UTF-8 locale: runs of bytes that are not
+ * white space). A section whose heading starts with "Going further" is
+ * optional and not counted, up to the next heading of its level or a
+ * higher one. Lines in fenced blocks are never headings.
+ */
+enum { READING_BUDGET = 7000 };
+
+static int heading_level(const char *line)
+{
+    int n = 0;
+
+    while (line[n] == '#')
+        n++;
+    return n >= 1 && n <= 6 && line[n] == ' ' ? n : 0;
+}
+
+/* The words of a page that a reader must read. */
+static long required_words(const char *text)
+{
+    long words = 0;
+    int fenced = 0, skip = 0; /* skip: the level of a Going further */
+
+    for (const char *line = text; *line;) {
+        size_t len = strcspn(line, "\n");
+        int level = fenced ? 0 : heading_level(line);
+
+        if (strncmp(line, "```", 3) == 0)
+            fenced = !fenced;
+        if (level && skip && level <= skip)
+            skip = 0;
+        if (level && !skip &&
+            strncmp(line + level + 1, "Going further", 13) == 0)
+            skip = level;
+        for (size_t i = 0; !skip && i < len; i++)
+            if (!strchr(" \t\r\v\f", line[i]) &&
+                (i == 0 || strchr(" \t\r\v\f", line[i - 1])))
+                words++;
+        line += len + (line[len] == '\n');
+    }
+    return words;
+}
+
+Test(layout, a_stages_required_reading_fits_the_budget)
+{
+    const char *root = course_root();
+    char **stages, path[4096];
+    int n = course_stages(root, &stages);
+
+    for (int i = 0; i < n; i++) {
+        struct lesson l;
+        long words = 0;
+
+        if (lesson_read(root, stages[i], &l) < 0)
+            continue;
+        for (int k = 0; k < l.npages; k++) {
+            char *text;
+
+            snprintf(path, sizeof path, "%s/%s/%s", root, stages[i],
+                     l.pages[k]);
+            text = read_file(path);
+            cr_assert(text, "can not read %s", path);
+            words += required_words(text);
+            free(text);
+        }
+        cr_log_info("%s: %ld words of required reading", stages[i], words);
+        cr_expect(words <= READING_BUDGET, "%s: %ld words of required "
+                  "reading, more than %d: mark what goes beyond the concept "
+                  "as Going further, or cut", stages[i], words,
+                  READING_BUDGET);
+        lesson_free(&l);
+    }
+    course_stages_free(stages, n);
+}
+
+/* The count itself, on a page made up here: a Going further section ends
+ * at the next heading of its level, and a # line in a fenced block is not
+ * a heading. */
+Test(layout, required_words_leaves_out_going_further)
+{
+    const char *page = "# Title\n\none two three\n\n"
+                       "## Going further: details\n\nfour five\n\n"
+                       "```sh\n# not a heading\n```\n\n### Deeper\n\nsix\n\n"
+                       "## Next\n\nseven  eight\tnine\n";
+
+    cr_expect_eq(required_words(page), 2 + 3 + 2 + 3);
 }
