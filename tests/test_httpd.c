@@ -688,7 +688,7 @@ Test(httpd, under_a_link_that_leads_out_every_path_is_403)
 Test(httpd, other_methods_are_405)
 {
     static const char *const methods[] = {"POST", "PUT", "DELETE",
-                                          "OPTIONS", "PATCH", "BREW"};
+                                          "OPTIONS", "PATCH", "TRACE"};
     char *out, *head;
 
     server_start("1");
@@ -776,6 +776,146 @@ Test(httpd, a_malformed_request_is_400)
     cr_assert_eq(exchange(request, strlen(request), &head), 200);
     cr_assert_str_eq(field(head, "Connection"), "close");
     free(head);
+    server_stop_clean();
+}
+
+/* Send request on a new connection, the client's end shut; the answer
+ * must be status, with the status line in words as its body, and the
+ * server must close the connection. */
+static void assert_refused(const char *request, int status,
+                           const char *body)
+{
+    int fd = connect_to(srv.port, 0);
+    struct response r;
+
+    send_text(fd, request);
+    shutdown(fd, SHUT_WR);
+    r = read_response(fd, 0);
+    cr_assert_eq(r.status, status, "%s-> %s", request, r.head);
+    cr_assert_str_eq((char *)r.body, body, "%s", request);
+    cr_assert_str_eq(field(r.head, "Connection"), "close", "%s", request);
+    assert_closed(fd);
+    close(fd);
+    free_response(&r);
+}
+
+/* A method that httpd does not know is 501, not 405 (RFC 9110, 9.1), and
+ * methods are case-sensitive: "get" is not GET. */
+Test(httpd, an_unknown_method_is_501)
+{
+    static const char *const methods[] = {"BREW", "get", "Get", "HEADX",
+                                          "FOO"};
+    char request[128];
+
+    server_start("1");
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        snprintf(request, sizeof request,
+                 "%s /a.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                 "\r\n", methods[i]);
+        assert_refused(request, 501, "501 Not Implemented\n");
+    }
+    server_stop_clean();
+}
+
+/* RFC 9112, 3.2.2: a server MUST accept a target in absolute form. */
+Test(httpd, an_absolute_form_target_is_served)
+{
+    static const char *const targets[] = {
+        "http://x/a.txt", "HTTP://example.com:8080/a.txt?q=1",
+        "https://127.0.0.1/sub/../a.txt", "http://[::1]:80/%61.txt",
+    };
+    const char *index = text_of("index.html");
+    char request[256];
+    struct response r;
+    int fd;
+
+    server_start("1");
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+        snprintf(request, sizeof request,
+                 "GET %s HTTP/1.1\r\nHost: x\r\n\r\n", targets[i]);
+        fd = connect_to(srv.port, 0);
+        send_text(fd, request);
+        r = read_response(fd, 0);
+        if (i == 2) /* a ".." is a "..", however it is asked for */
+            cr_assert_eq(r.status, 403, "%s: %s", targets[i], r.head);
+        else
+            assert_response(&r, 200, "hello, world\n", 13);
+        free_response(&r);
+        close(fd);
+    }
+    fd = connect_to(srv.port, 0);
+    send_text(fd, "GET http://x HTTP/1.1\r\nHost: x\r\n\r\n");
+    r = read_response(fd, 0);
+    assert_response(&r, 200, index, strlen(index));
+    free_response(&r);
+    close(fd);
+    assert_refused("GET ftp://x/a.txt HTTP/1.1\r\nHost: x\r\n\r\n", 400,
+                   "400 Bad Request\n");
+    assert_refused("GET http:///a.txt HTTP/1.1\r\nHost: x\r\n\r\n", 400,
+                   "400 Bad Request\n");
+    assert_refused("GET http://a%/a.txt HTTP/1.1\r\nHost: x\r\n\r\n",
+                   400, "400 Bad Request\n");
+    server_stop_clean();
+}
+
+/* RFC 9112, 3.2: a Host that is not a host[:port] is 400. */
+Test(httpd, an_invalid_host_is_400)
+{
+    static const char *const bad[] = {"a b", "../..", "x/y", "[::1",
+                                      "[]", "x:80a", "x@y", "[::1]x"};
+    static const char *const good[] = {"", "x:80", "[::1]:8080",
+                                       "127.0.0.1", "a-b.c_d~e"};
+    char request[128];
+
+    server_start("1");
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        snprintf(request, sizeof request,
+                 "GET /a.txt HTTP/1.1\r\nHost: %s\r\n\r\n", bad[i]);
+        assert_refused(request, 400, "400 Bad Request\n");
+    }
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        snprintf(request, sizeof request,
+                 "GET /a.txt HTTP/1.1\r\nHost: %s\r\n"
+                 "Connection: close\r\n\r\n", good[i]);
+        cr_assert_eq(exchange_text(request), 200, "Host: %s", good[i]);
+    }
+    server_stop_clean();
+}
+
+/* RFC 9112, 6.3: two different Content-Lengths leave the end of the
+ * request unknown: 400, and the connection closed. The same one twice is
+ * one length. */
+Test(httpd, two_different_content_lengths_are_400)
+{
+    server_start("1");
+    assert_refused("GET /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n"
+                   "Content-Length: 2\r\n\r\nab", 400, "400 Bad Request\n");
+    assert_refused("GET /a.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+                   "Content-Length: 1\r\n\r\na", 400, "400 Bad Request\n");
+    cr_assert_eq(exchange_text("GET /a.txt HTTP/1.1\r\nHost: x\r\n"
+                               "Content-Length: 2\r\nContent-Length: 02\r\n"
+                               "\r\nab"), 200);
+    server_stop_clean();
+}
+
+/* RFC 9112, 6.1: a transfer coding that httpd does not know is 501;
+ * chunked alone it takes, as it never reads the body. */
+Test(httpd, a_transfer_coding_other_than_chunked_is_501)
+{
+    static const char *const codings[] = {"gzip", "gzip, chunked",
+                                          "chunked, x", "deflate"};
+    char request[128];
+
+    server_start("1");
+    for (size_t i = 0; i < sizeof codings / sizeof codings[0]; i++) {
+        snprintf(request, sizeof request,
+                 "GET /a.txt HTTP/1.1\r\nHost: x\r\n"
+                 "Transfer-Encoding: %s\r\n\r\n0\r\n\r\n", codings[i]);
+        assert_refused(request, 501, "501 Not Implemented\n");
+    }
+    cr_assert_eq(exchange_text("GET /a.txt HTTP/1.1\r\nHost: x\r\n"
+                               "Transfer-Encoding: Chunked\r\n\r\n"
+                               "0\r\n\r\n"), 200);
     server_stop_clean();
 }
 
