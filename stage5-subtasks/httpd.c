@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -638,6 +639,28 @@ static void send_head_first(responder *r)
     r->sent = n > 0 ? (size_t)n : 0;
 }
 
+/* Move a file's fd to FD_SETSIZE or above, where the loop never looks
+ * (it never waits on a file), so that it leaves its slot below to a
+ * connection. If the limit of open files does not allow it, fd stays. */
+static int move_high(int fd)
+{
+    int high = fcntl(fd, F_DUPFD, FD_SETSIZE);
+
+    if (high < 0)
+        return fd;
+    close(fd);
+    return high;
+}
+
+/* Close the file now: the rest of the response does not need it, and it
+ * would hold an fd below FD_SETSIZE while the response is sent. */
+static void drop_file(responder *r)
+{
+    if (r->file >= 0)
+        close(r->file);
+    r->file = -1;
+}
+
 /* How much of the file the next sendfile() may send: all that is left,
  * in pieces of at most 1 GiB. */
 static size_t next_piece(const responder *r)
@@ -669,6 +692,7 @@ static const task_error *start_response(responder *r)
     request *q = &c->req;
     int head_only = q->method && strcmp(q->method, "HEAD") == 0;
     int status = c->status;
+    const task_error *e;
     size_t len;
 
     if (!status && !head_only)
@@ -680,6 +704,8 @@ static const task_error *start_response(responder *r)
         r->size = snprintf(NULL, 0, "%d %s\n", status, reason(status));
     }
     len = format_head(r, status);
+    if (status != 200 || head_only)
+        drop_file(r);
     if (head_only) {
         r->len = len;
         return NULL;
@@ -691,9 +717,15 @@ static const task_error *start_response(responder *r)
     }
     r->left = r->size;
     r->len = len;
-    if (r->size > (long long)(sizeof c->out - len))
-        return NULL; /* too big to go with the head: sendfile() sends it */
-    return read_body(r);
+    if (r->size > (long long)(sizeof c->out - len)) {
+        /* Too big to go with the head: sendfile() sends it, and the file
+         * stays open as long as the client takes to read it. */
+        r->file = move_high(r->file);
+        return NULL;
+    }
+    e = read_body(r);
+    drop_file(r);
+    return e;
 }
 
 static task_status responder_main(task *t)

@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1600,6 +1601,71 @@ Test(httpd, serves_over_ipv6)
     free_response(&r);
     assert_closed(fd);
     close(fd);
+    wait_connections_gone();
+    server_stop_clean();
+}
+
+/* A client that downloads slowly: segments of 536 bytes at most and a
+ * small receive buffer, so that the server's kernel holds about 100 KiB of
+ * a response it does not read, not megabytes. */
+static int slow_client(int port)
+{
+    struct sockaddr_in a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0), mss = 536, rcvbuf = 4096;
+
+    cr_assert(fd >= 0, "socket: %s", strerror(errno));
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf);
+    setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss, sizeof mss);
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons((unsigned short)port);
+    cr_assert(connect(fd, (struct sockaddr *)&a, sizeof a) == 0,
+              "connect to port %d: %s", port, strerror(errno));
+    return fd;
+}
+
+/* 700 clients download a 2 MiB file slowly: each response in flight
+ * holds its socket and the file's fd. All 700 are served, and a small GET
+ * is answered meanwhile: the files' fds do not take select()'s slots. */
+Test(httpd, seven_hundred_slow_downloads_and_a_small_get)
+{
+    enum { N = 700, BIG = 2 * 1024 * KiB };
+    static const char request[] =
+        "GET /big.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+    int *fd = calloc(N, sizeof *fd), big, sockets, files;
+    unsigned char *body = malloc(BIG), *zeros = calloc(BIG, 1);
+    char len[32];
+
+    cr_assert(fd && body && zeros);
+    big = open(remember("root/big.bin"), O_WRONLY | O_CREAT | O_EXCL, 0644);
+    cr_assert(big >= 0 && ftruncate(big, BIG) == 0); /* sparse: zeros */
+    close(big);
+    snprintf(len, sizeof len, "%d", BIG);
+    server_start("3600");
+    for (int i = 0; i < N; i++) {
+        fd[i] = slow_client(srv.port);
+        send_text(fd[i], request);
+    }
+    for (int i = 0; i < N; i++) {
+        struct response r = read_response(fd[i], 1);
+
+        cr_assert_eq(r.status, 200, "download %d: %s", i, r.head);
+        cr_assert_str_eq(field(r.head, "Content-Length"), len);
+        free_response(&r);
+    }
+    server_fds(&sockets, &files);
+    cr_assert_eq(files, N, "%d downloads hold their file, not %d", files, N);
+    cr_assert_eq(exchange_text("GET /a.txt HTTP/1.1\r\nHost: x\r\n"
+                               "Connection: close\r\n\r\n"), 200);
+    read_exact(fd[N - 1], body, BIG);
+    cr_assert(memcmp(body, zeros, BIG) == 0, "the download differs");
+    assert_closed(fd[N - 1]);
+    for (int i = 0; i < N; i++)
+        close(fd[i]);
+    free(fd);
+    free(body);
+    free(zeros);
     wait_connections_gone();
     server_stop_clean();
 }
