@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/select.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -41,6 +42,7 @@ static const task_error bad_request = {400, "Bad Request"};
 static const task_error uri_too_long = {414, "URI Too Long"};
 static const task_error fields_too_large = {
     431, "Request Header Fields Too Large"};
+static const task_error not_implemented = {501, "Not Implemented"};
 static const task_error version_not_supported = {
     505, "HTTP Version Not Supported"};
 static const task_error file_changed = {TASK_ERROR_USER,
@@ -48,11 +50,13 @@ static const task_error file_changed = {TASK_ERROR_USER,
 
 /* What the head of a request says. */
 typedef struct request {
-    char *method, *target; /* in the connection's buffer */
+    char *method;          /* in the connection's buffer */
+    const char *target;    /* its path, in the buffer, or "/" */
     int minor;             /* HTTP/1.minor */
     int hosts;             /* how many Host fields it has */
     int close, keep_alive; /* what its Connection field asks for */
     int body;              /* it has a body, which is never read */
+    const char *length;    /* the Content-Length, without leading zeros */
 } request;
 
 /* A connection: one task for all the requests that come over it. */
@@ -122,6 +126,17 @@ static int is_digit(char ch)
     return ch >= '0' && ch <= '9';
 }
 
+static int hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
 /* Whether a comma-separated list, such as "keep-alive, Upgrade", has
  * token, in any case. */
 static int has_token(const char *list, const char *token)
@@ -139,6 +154,53 @@ static int has_token(const char *list, const char *token)
     return 0;
 }
 
+/* Whether s, up to end, is a valid Host: a name or an IPv4 address, or
+ * an IPv6 address in brackets, then an optional :PORT (RFC 3986, 3.2.2). A
+ * name is letters, digits, "-._~!$&'()*+,;=" and %XX; it may be empty. */
+static int is_host(const char *s, const char *end)
+{
+    static const char name_chars[] = "-._~!$&'()*+,;=%0123456789"
+                                     "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                     "abcdefghijklmnopqrstuvwxyz";
+    static const char ip6_chars[] = ":.0123456789ABCDEFabcdef";
+    const char *p = s;
+
+    if (*p == '[') {
+        while (++p < end && *p && strchr(ip6_chars, *p))
+            ;
+        if (p == s + 1 || p == end || *p++ != ']')
+            return 0;
+    } else {
+        while (p < end && *p && strchr(name_chars, *p)) {
+            if (*p == '%' && (hex_digit(p[1]) < 0 || hex_digit(p[2]) < 0))
+                return 0;
+            p += *p == '%' ? 3 : 1;
+        }
+    }
+    if (p < end && *p == ':')
+        while (++p < end && is_digit(*p))
+            ;
+    return p == end;
+}
+
+/* The path of an absolute-form target, "http://HOST/PATH" (RFC 9112,
+ * 3.2.2): "/PATH", or "/" if it has none. NULL if it is not one. */
+static const char *absolute_path(const char *target)
+{
+    const char *host, *end;
+
+    if (strncasecmp(target, "http://", 7) == 0)
+        host = target + 7;
+    else if (strncasecmp(target, "https://", 8) == 0)
+        host = target + 8;
+    else
+        return NULL;
+    end = host + strcspn(host, "/?");
+    if (end == host || !is_host(host, end))
+        return NULL;
+    return *end == '/' ? end : "/";
+}
+
 /* METHOD SP TARGET SP HTTP/1.x */
 static const task_error *parse_request_line(request *q, char *line)
 {
@@ -149,16 +211,33 @@ static const task_error *parse_request_line(request *q, char *line)
         return &bad_request;
     *target++ = '\0';
     *version++ = '\0';
-    if (!is_token(line) || target[0] != '/' ||
+    q->target = target[0] == '/' ? target : absolute_path(target);
+    if (!is_token(line) || !q->target ||
         strncmp(version, "HTTP/", 5) != 0 || !is_digit(version[5]) ||
         version[6] != '.' || !is_digit(version[7]) || version[8] != '\0')
         return &bad_request;
     if (version[5] != '1')
         return &version_not_supported;
     q->method = line;
-    q->target = target;
     q->minor = version[7] - '0';
     return NULL;
+}
+
+/* Whether each coding of a Transfer-Encoding list is one httpd can take:
+ * chunked only, since it never reads the body but closes the connection
+ * after the response. */
+static int only_chunked(const char *list)
+{
+    size_t n;
+
+    while (*list) {
+        list += strspn(list, " \t,");
+        n = strcspn(list, " \t,");
+        if (n > 0 && (n != 7 || strncasecmp(list, "chunked", 7) != 0))
+            return 0;
+        list += n;
+    }
+    return 1;
 }
 
 /* NAME ":" VALUE, spaces around the value. A few names matter here. */
@@ -178,14 +257,22 @@ static const task_error *parse_field(request *q, char *line)
         *--end = '\0';
     if (strcasecmp(line, "Host") == 0) {
         q->hosts++;
+        if (!is_host(v, end))
+            return &bad_request;
     } else if (strcasecmp(line, "Connection") == 0) {
         q->close |= has_token(v, "close");
         q->keep_alive |= has_token(v, "keep-alive");
     } else if (strcasecmp(line, "Content-Length") == 0) {
         if (!*v || v[strspn(v, "0123456789")] != '\0')
             return &bad_request;
-        q->body |= v[strspn(v, "0")] != '\0';
+        v += strspn(v, "0");
+        if (q->length && strcmp(q->length, v) != 0)
+            return &bad_request; /* two lengths: where does it end? */
+        q->length = v;
+        q->body |= *v != '\0';
     } else if (strcasecmp(line, "Transfer-Encoding") == 0) {
+        if (!only_chunked(v))
+            return &not_implemented;
         q->body = 1;
     }
     return NULL;
@@ -300,17 +387,6 @@ static value read_request(conn *c)
 }
 
 /* ---- finding the file ---- */
-
-static int hex_digit(char ch)
-{
-    if (ch >= '0' && ch <= '9')
-        return ch - '0';
-    if (ch >= 'a' && ch <= 'f')
-        return ch - 'a' + 10;
-    if (ch >= 'A' && ch <= 'F')
-        return ch - 'A' + 10;
-    return -1;
-}
 
 /* Whether path has a segment "..": it would climb out of the root. */
 static int climbs(const char *path)
@@ -486,6 +562,7 @@ static const char *reason(int status)
     case 408: return "Request Timeout";
     case 414: return "URI Too Long";
     case 431: return "Request Header Fields Too Large";
+    case 501: return "Not Implemented";
     case 505: return "HTTP Version Not Supported";
     }
     return "Internal Server Error";
@@ -562,11 +639,49 @@ static void send_head_first(responder *r)
     r->sent = n > 0 ? (size_t)n : 0;
 }
 
+/* Move a file's fd to FD_SETSIZE or above, where the loop never looks
+ * (it never waits on a file), so that it leaves its slot below to a
+ * connection. If the limit of open files does not allow it, fd stays. */
+static int move_high(int fd)
+{
+    int high = fcntl(fd, F_DUPFD, FD_SETSIZE);
+
+    if (high < 0)
+        return fd;
+    close(fd);
+    return high;
+}
+
+/* Close the file now: the rest of the response does not need it, and it
+ * would hold an fd below FD_SETSIZE while the response is sent. */
+static void drop_file(responder *r)
+{
+    if (r->file >= 0)
+        close(r->file);
+    r->file = -1;
+}
+
 /* How much of the file the next sendfile() may send: all that is left,
  * in pieces of at most 1 GiB. */
 static size_t next_piece(const responder *r)
 {
     return r->left > (1 << 30) ? (size_t)1 << 30 : (size_t)r->left;
+}
+
+/* 0 for GET; 405 for another method of HTTP, which httpd does not allow;
+ * 501 for a method it does not know (RFC 9110, 9.1: they are
+ * case-sensitive, so "get" is one). */
+static int method_status(const char *method)
+{
+    static const char *const others[] = {
+        "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
+
+    if (strcmp(method, "GET") == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof others / sizeof others[0]; i++)
+        if (strcmp(method, others[i]) == 0)
+            return 405;
+    return 501;
 }
 
 /* Choose the status, open the file, and put the head into c->out, with the
@@ -577,10 +692,11 @@ static const task_error *start_response(responder *r)
     request *q = &c->req;
     int head_only = q->method && strcmp(q->method, "HEAD") == 0;
     int status = c->status;
+    const task_error *e;
     size_t len;
 
-    if (!status && !head_only && strcmp(q->method, "GET") != 0)
-        status = 405;
+    if (!status && !head_only)
+        status = method_status(q->method);
     if (!status)
         status = open_target(r, q->target);
     if (status != 200) { /* the body is the status line, in words */
@@ -588,6 +704,8 @@ static const task_error *start_response(responder *r)
         r->size = snprintf(NULL, 0, "%d %s\n", status, reason(status));
     }
     len = format_head(r, status);
+    if (status != 200 || head_only)
+        drop_file(r);
     if (head_only) {
         r->len = len;
         return NULL;
@@ -599,9 +717,15 @@ static const task_error *start_response(responder *r)
     }
     r->left = r->size;
     r->len = len;
-    if (r->size > (long long)(sizeof c->out - len))
-        return NULL; /* too big to go with the head: sendfile() sends it */
-    return read_body(r);
+    if (r->size > (long long)(sizeof c->out - len)) {
+        /* Too big to go with the head: sendfile() sends it, and the file
+         * stays open as long as the client takes to read it. */
+        r->file = move_high(r->file);
+        return NULL;
+    }
+    e = read_body(r);
+    drop_file(r);
+    return e;
 }
 
 static task_status responder_main(task *t)
@@ -756,8 +880,9 @@ static void serve(int fd)
 static const char usage[] =
     "usage: httpd [--host ADDRESS] [--port PORT] [--root DIR] "
     "[--timeout SECONDS]\n"
-    "  --host ADDRESS     the IPv4 address to listen on "
-    "(default 127.0.0.1)\n"
+    "  --host ADDRESS     the IPv4 or IPv6 address to listen on "
+    "(default 127.0.0.1;\n"
+    "                     :: is every address)\n"
     "  --port PORT        the TCP port, 0 to 65535; 0 takes any free "
     "port (default 0)\n"
     "  --root DIR         the directory to serve (default: www beside "
