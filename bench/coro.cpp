@@ -16,7 +16,9 @@
  *
  * A coroutine is a frame the compiler allocates with operator new: its
  * locals and its resume point, the same idea as a task struct and its
- * `resume` line. The FIFO links the frames through their promises, as the
+ * `resume` line. For the timed runs the promise's operator new hands out
+ * frames from one block, one after the other, as switch.c's counters lie
+ * in one array; the memory count uses the real operator new. The FIFO links the frames through their promises, as the
  * pool links tasks through `next`. The lines printed are those of switch.c
  * ("switch ...", "mem ...") and child.c ("child ...", "child_chain ...").
  */
@@ -42,6 +44,14 @@ extern "C" {
 
 /* ------------------------------------------------------------ switch */
 
+/* Where the timed runs put their frames: one block, one frame after the
+ * other, as switch.c's counters are in one array. Outside it (the memory
+ * count, the child call), frames come from operator new. */
+struct arena {
+    char *base, *next, *end;
+};
+static arena frames;
+
 /* A coroutine that yields: its promise is the FIFO's link. */
 struct counter {
     struct promise_type;
@@ -53,10 +63,20 @@ struct counter {
 
         static void *operator new(size_t n)
         {
+            size_t room = (n + 15) / 16 * 16;
+
             frame_size = n;
+            if (frames.next && frames.end - frames.next >= (long)room) {
+                frames.next += room;
+                return frames.next - room;
+            }
             return ::operator new(n);
         }
-        static void operator delete(void *p) { ::operator delete(p); }
+        static void operator delete(void *p)
+        {
+            if ((char *)p < frames.base || (char *)p >= frames.end)
+                ::operator delete(p);
+        }
         counter get_return_object() { return {handle::from_promise(*this)}; }
         std::suspend_always initial_suspend() noexcept { return {}; }
         std::suspend_always final_suspend() noexcept { return {}; }
@@ -139,6 +159,7 @@ static double time_one_run(counter::handle *hs, const bench_args *a,
     double start;
     long steps;
 
+    frames.next = frames.base;
     start_all(&q, hs, a->tasks, a->yields);
     start = cpu_ns();
     steps = run_all(&q);
@@ -158,11 +179,18 @@ static void time_switches(const bench_args *a)
                                                   sizeof(counter::handle));
     auto *ns = (double *)bench_calloc("coro", a->reps, sizeof(double));
 
+    count_down(0).h.destroy(); /* now frame_size is known */
+    frames.base = (char *)bench_calloc(
+        "coro", a->tasks, (long)(counter::promise_type::frame_size + 15) / 16 * 16);
+    frames.end = frames.base + a->tasks *
+                 (long)((counter::promise_type::frame_size + 15) / 16 * 16);
     if (a->warm_up)
         time_one_run(hs, a, switches);
     for (int r = 0; r < a->reps; r++)
         ns[r] = time_one_run(hs, a, switches);
     report_times("switch", a, switches, ns, a->reps);
+    free(frames.base);
+    frames = arena{};
     free(ns);
     free(hs);
 }

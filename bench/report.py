@@ -101,6 +101,8 @@ def machine_section(r):
         ("CPU", m["cpu"]), ("cores", m["cores"]),
         ("memory", "%s GiB" % m["memory_gib"]), ("kernel", m["kernel"]),
         ("system", m["os"]), ("C compiler", m["compiler"]),
+        ("C++ compilers", m.get("cxx", "not recorded")),
+        ("libuv, Boost", "%s, %s" % (m.get("libuv", "?"), m.get("boost", "?"))),
         ("C library", m["libc"]), ("Python", m["python"]), ("wrk", m["wrk"]),
         ("nginx", m.get("nginx") or "not installed"),
         ("load average (1, 5, 15 min) at start", " ".join(m["load_at_start"])),
