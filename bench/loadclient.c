@@ -23,7 +23,9 @@
  *
  * One result line per server on stdout, key=value; client_cpu is the share
  * of one core the client itself used in the median window: near 1, the
- * client, not the server, sets the pace.
+ * client, not the server, sets the pace. all_round_trips counts every
+ * round trip, warm-up and drains included (run.py divides a server's
+ * system calls by it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
