@@ -347,30 +347,52 @@ def switch_and_memory(out, stages, python, cfg):
 
 # ------------------------------------------------------------------- child
 
-def measure_child(out, python, cfg):
-    result = {}
-    cmd = [python, os.path.join(HERE, "child.py"), "-c", str(cfg["child_calls"]),
-           "-r", str(cfg["reps"])]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+def child_lines(cmd):
+    """The results of one run of a child benchmark, by way: each `child`
+    line under its way, each `child_chain` line under WAY-chain."""
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        return None, "no result within 600 s"
+    found = {}
     for line in proc.stdout.splitlines():
-        fields = parse_line(line, "child")
-        if fields:
-            result[fields["way"]] = run_fields(fields)
-    if not result:
-        result["python"] = {"error": (proc.stderr.strip() or "no output")[-200:]}
+        words = line.split()
+        fields = parse_line(line, words[0]) if words else None
+        if words[:1] == ["child"] and fields:
+            found[fields["way"]] = run_fields(fields)
+        elif words[:1] == ["child_chain"] and fields:
+            # a chain of child calls: its figures are ns per level
+            found[fields["way"].replace("-subtasks", "") + "-chain"] = \
+                run_fields(fields)
+    why = (proc.stderr.strip() or "exit %d" % proc.returncode)[-200:]
+    return (found if found and proc.returncode == 0 else None), why
+
+
+def measure_child(out, python, cfg):
+    """Every way of calling a child, one repetition each in turn, as the
+    switch benchmark takes turns."""
+    ways = [("yield_from", [python, os.path.join(HERE, "child.py"), "-c",
+                            str(cfg["child_calls"])])]
     for way, cmd in (("stage5-subtasks", ["child-stage5-subtasks"]),
                      ("cxx20-gcc", ["coro-gcc", "child"]),
                      ("cxx20-clang", ["coro-clang", "child"])):
-        binary = os.path.join(out, cmd[0])
-        if not os.path.exists(binary):
-            continue
-        fields = run_program([binary] + cmd[1:] + [
-            "-c", str(cfg["c_child_calls"]), "-r", str(cfg["reps"])],
-            "child", 600)
-        result[way] = fields
-        chain = fields.get("extra", {}).get("child_chain") if ok(fields) else None
-        if chain:  # a chain of child calls: its figures are ns per level
-            result[way.replace("-subtasks", "") + "-chain"] = run_fields(chain)
+        if os.path.exists(os.path.join(out, cmd[0])):
+            ways.append((way, [os.path.join(out, cmd[0])] + cmd[1:] +
+                         ["-c", str(cfg["c_child_calls"])]))
+    runs, failed = {}, {}
+    for _ in range(cfg["reps"]):
+        for way, cmd in ways:
+            if way in failed:
+                continue
+            found, why = child_lines(cmd + ["-r", "1"])
+            if found is None:
+                failed[way] = {"error": why}
+                continue
+            for key, res in found.items():
+                runs.setdefault(key, []).append(res)
+    result = {key: summarise(rs, "_ns") for key, rs in runs.items()}
+    for way, error in failed.items():
+        result.setdefault(way, error)
     for way, r in result.items():
         say("child %-16s: %s" % (way, brief(r, "median_ns", "ns")))
     return result
