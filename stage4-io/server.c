@@ -105,7 +105,8 @@ static int listen_on(struct sockaddr_in *addr)
 
     if (fd < 0)
         return -1;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+    if (io_nonblock(fd) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
         bind(fd, (struct sockaddr *)addr, sizeof *addr) < 0 ||
         listen(fd, SOMAXCONN) < 0 ||
         getsockname(fd, (struct sockaddr *)addr, &len) < 0) {

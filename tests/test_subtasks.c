@@ -615,6 +615,7 @@ static void child_times_out(int catches)
 
     io_virtual_time();
     cr_assert_eq(pipe(p), 0);
+    cr_assert_eq(io_nonblock(p[0]), 0);
     a = spawn(waits_for_child_main, "p");
     a->fd = p[0];
     a->catches = catches;
