@@ -252,10 +252,12 @@ def memory_section(r):
 
 STAGE5_CHILD_TEXT = (
     "Stage 5's figure is what its runtime does for every child: the parent "
-    "makes it with `io_child()`, which callocs it, and yields it; the I/O "
-    "loop's trampoline (`step()`) runs it in the parent's place, sends its "
-    "return value back as the parent's `t->sent` and frees it. The calloc and "
-    "the free are in the figure, as making the generator is in CPython's. In "
+    "makes it with `io_child()`, which takes a spare child's memory from the "
+    "loop (or callocs it when none fits) and zeroes it, and yields it; the "
+    "I/O loop's trampoline (`step()`) runs it in the parent's place, sends "
+    "its return value back as the parent's `t->sent` and keeps its memory "
+    "for the next call. All of that is in the figure, as making the "
+    "generator is in CPython's. In "
     "the chain the top task calls a child that calls a child, and so on down; "
     "its figure is per level, comparable with the one-level call (each level "
     "in between is resumed twice: to start, and with its child's value).")
@@ -266,8 +268,8 @@ CXX_CHILD_TEXT = (
     "`co_return`s an int at once; the child's end hands control straight "
     "back to the parent (symmetric transfer). The child's coroutine is out "
     "of line (`noinline`, as a child in another file is), so its frame "
-    "really comes from `operator new` and goes back with `delete`, as "
-    "stage 5's child comes from calloc and goes back with free.")
+    "really comes from `operator new` and goes back with `delete` (stage "
+    "5's comes from the loop's spare children and goes back there).")
 
 
 def child_section(r):
