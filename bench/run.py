@@ -45,7 +45,7 @@ QUICK = {
     "wrk_conns": [10, 100],
     "wrk_seconds": 1,
     "wrk_reps": 1,
-    "strace_seconds": 0.3,      # the load window of one strace -c count
+    "strace_seconds": 1,        # the long load window of a strace -c count
 }
 
 FULL = dict(QUICK, **{
@@ -65,7 +65,7 @@ FULL = dict(QUICK, **{
     "echo_reps": 5,
     "wrk_seconds": 3,
     "wrk_reps": 5,
-    "strace_seconds": 1,
+    "strace_seconds": 2,
 })
 
 # A figure whose range over its repetitions is more than this share of its
@@ -788,34 +788,53 @@ def parse_strace(path):
     return calls
 
 
-def traced(server, path):
-    server.wrap = ["strace", "-c", "-f", "-o", path]
+def traced(server):
     server.log += "-strace"
     return server
 
 
-def count_calls(server, path, drive):
-    """Run @server under strace -c -f, @drive it; the counts, or an error."""
+def count_once(server, path, drive):
+    """Run @server under strace -c -f, @drive it: (calls, round trips)."""
+    server.wrap = ["strace", "-c", "-f", "-o", path]
     if os.path.exists(path):
         os.remove(path)
     if not server.ensure():
         return {"error": "server did not start: " + server.problems[-1]}
     done = drive(server)
     server.stop()
-    calls = parse_strace(path)
     if not ok(done):
         return done
+    calls = parse_strace(path)
     if not calls or not done["round_trips"]:
         return {"error": "strace counted nothing (see %s)" % path}
+    return {"calls": calls, "round_trips": done["round_trips"]}
+
+
+def count_calls(server, path, short, long):
+    """What one more round trip costs: a short run and a long one, each
+    with the same connections, and the difference of their counts over
+    the difference of their round trips, so that starting the server and
+    accepting the connections, paid once, drop out."""
+    a = count_once(server, path + ".short", short)
+    if not ok(a):
+        return a
+    b = count_once(server, path, long)
+    if not ok(b):
+        return b
+    trips = b["round_trips"] - a["round_trips"]
+    if trips <= 0:
+        return {"error": "the long run made no more round trips than the "
+                "short one"}
+    calls = {name: n - a["calls"].get(name, 0) for name, n in b["calls"].items()}
     total = sum(calls.values())
-    return {"round_trips": done["round_trips"], "calls": calls,
-            "total": total, "per_round_trip": total / done["round_trips"]}
+    return {"round_trips": trips, "calls": calls, "total": total,
+            "per_round_trip": total / trips}
 
 
-def echo_drive(client, cfg):
+def echo_drive(client, seconds):
     def drive(server):
         cmd = [client, "--host", "127.0.0.1", "--port", server.port, "-c",
-               "100", "-s", "1024", "-d", str(cfg["strace_seconds"]), "-r", "1"]
+               "100", "-s", "1024", "-d", str(seconds), "-r", "1"]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True,
                                   timeout=120, preexec_fn=pinned(CLIENT_CORE))
@@ -828,9 +847,9 @@ def echo_drive(client, cfg):
     return drive
 
 
-def http_drive(cfg):
+def http_drive(seconds):
     def drive(server):
-        result = wrk_once(url_of(server, "1k.html"), 10, cfg["strace_seconds"])
+        result = wrk_once(url_of(server, "1k.html"), 10, seconds)
         if ok(result):
             result = {"round_trips": result["requests"]}
         return result
@@ -838,23 +857,26 @@ def http_drive(cfg):
 
 
 def measure_syscalls(out, python, cfg, args):
-    """System calls per round trip (per request for the web servers), all
-    the server's calls counted by strace -c -f over a run of 100
-    connections with 1 KiB messages (wrk, 10 connections, /1k.html)."""
+    """System calls per round trip (per request for the web servers): the
+    server's calls counted by strace -c -f over 100 connections with 1 KiB
+    messages (wrk, 10 connections, /1k.html), a short run's count taken
+    from a long run's (see count_calls)."""
     if not shutil.which("strace"):
         return {"note": "strace is not installed (bench/install-deps "
                 "installs it): no counts"}
     results = {"servers": {}}
     client = os.path.join(out, "loadclient")
+    seconds = cfg["strace_seconds"]
     servers, _ = echo_servers(out, python)
-    runs = [("echo", s, echo_drive(client, cfg)) for s in servers
-            if s.ident != "asyncio"]
+    runs = [("echo", s, echo_drive(client, 0.05), echo_drive(client, seconds))
+            for s in servers if s.ident != "asyncio"]
     web, _ = http_servers(out, python, args, web_root(out))
-    runs += [("http", s, http_drive(cfg)) for s in web if s.ident != "asyncio"]
-    for kind, server, drive in runs:
+    runs += [("http", s, http_drive(1), http_drive(1 + max(1, round(seconds))))
+             for s in web if s.ident != "asyncio"]
+    for kind, server, short, long in runs:
         ident = "%s-%s" % (kind, server.ident)
         path = os.path.join(out, "strace-%s.txt" % ident)
-        result = count_calls(traced(server, path), path, drive)
+        result = count_calls(traced(server), path, short, long)
         result.update(label=server.label, kind=kind)
         results["servers"][ident] = result
         say("strace %-14s: %s" % (ident, brief(result, "per_round_trip",
