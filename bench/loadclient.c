@@ -23,7 +23,9 @@
  *
  * One result line per server on stdout, key=value; client_cpu is the share
  * of one core the client itself used in the median window: near 1, the
- * client, not the server, sets the pace.
+ * client, not the server, sets the pace. all_round_trips counts every
+ * round trip, warm-up and drains included (run.py divides a server's
+ * system calls by it).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -466,6 +468,16 @@ static int compare_doubles(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Round trips completed in all, warm-up and drains included. */
+static unsigned long all_rounds(const struct target *t)
+{
+    unsigned long n = 0;
+
+    for (long i = 0; i < t->load->nconns; i++)
+        n += t->conns[i].rounds;
+    return n;
+}
+
 static long warm_connections(const struct target *t)
 {
     long warm = 0;
@@ -490,12 +502,13 @@ static void print_results(struct target *t)
     qsort(t->cpu, (size_t)l->reps, sizeof *t->cpu, compare_doubles);
     printf(" client_cpu=%.2f", t->cpu[l->reps / 2]);
     printf(" median_rt_per_s=%.1f min_rt_per_s=%.1f max_rt_per_s=%.1f"
-           " median_mb_per_s=%.2f round_trips=%ld warm=%ld alive=%ld"
+           " median_mb_per_s=%.2f round_trips=%ld all_round_trips=%lu"
+           " warm=%ld alive=%ld"
            " errors=%ld connect_errors=%ld closed=%ld io_errors=%ld"
            " mismatches=%ld\n",
            rate[l->reps / 2], rate[0], rate[l->reps - 1],
            rate[l->reps / 2] * (double)l->size / 1e6, t->total_rounds,
-           warm_connections(t), t->connected,
+           all_rounds(t), warm_connections(t), t->connected,
            f->connect + f->closed + f->io + f->mismatch, f->connect,
            f->closed, f->io, f->mismatch);
 }

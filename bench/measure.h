@@ -21,7 +21,9 @@ struct bench_args {
 /* Nanoseconds on a monotonic clock. */
 double now_ns(void);
 
-/* Nanoseconds of CPU time this process has used, user and system. */
+/* Nanoseconds of CPU time this process has used, user and system: the
+ * clock of every timed run, so that the moments a busy machine gives the
+ * core to another process do not count. */
 double cpu_ns(void);
 
 /* The resident set size of this process, in bytes. */

@@ -15,7 +15,9 @@ import sys
 STAGE_NAMES = ["stage1-basic-yield", "stage2-scheduler", "stage3-send-throw",
                "stage4-io", "stage5-subtasks"]
 BASE = "stage1-basic-yield"
-PEERS = ["cpython", "ucontext", "floor"]
+CXX = "cxx20-gcc"  # the peer the issue's switch and child targets name
+PEERS = ["cxx20-gcc", "cxx20-clang", "boost", "cpython", "ucontext", "floor"]
+NOISY = 0.10  # results.json may say otherwise
 
 
 # ------------------------------------------------------------ formatting
@@ -52,9 +54,20 @@ def spread(result, lo="min_ns", hi="max_ns"):
     return (result[hi] - result[lo]) / 2
 
 
+def noisy(result, mid="median_ns", lo="min_ns", hi="max_ns"):
+    """Is the range over the repetitions more than NOISY of the median?"""
+    return ok(result) and result.get(mid, 0) > 0 and \
+        (result[hi] - result[lo]) / result[mid] > NOISY
+
+
+def noisy_mark(result, mid="median_ns", lo="min_ns", hi="max_ns"):
+    return " (noisy)" if noisy(result, mid, lo, hi) else ""
+
+
 def with_spread(result, mid="median_ns", lo="min_ns", hi="max_ns"):
     m, s = result[mid], spread(result, lo, hi)
-    return "%.*f ± %.*f" % (decimals(m), m, decimals(m), s)
+    return "%.*f ± %.*f%s" % (decimals(m), m, decimals(m), s,
+                               noisy_mark(result, mid, lo, hi))
 
 
 def kilo(x):
@@ -88,6 +101,8 @@ def machine_section(r):
         ("CPU", m["cpu"]), ("cores", m["cores"]),
         ("memory", "%s GiB" % m["memory_gib"]), ("kernel", m["kernel"]),
         ("system", m["os"]), ("C compiler", m["compiler"]),
+        ("C++ compilers", m.get("cxx", "not recorded")),
+        ("libuv, Boost", "%s, %s" % (m.get("libuv", "?"), m.get("boost", "?"))),
         ("C library", m["libc"]), ("Python", m["python"]), ("wrk", m["wrk"]),
         ("nginx", m.get("nginx") or "not installed"),
         ("load average (1, 5, 15 min) at start", " ".join(m["load_at_start"])),
@@ -104,9 +119,12 @@ def stage_notes(r):
                                      "detail": "not asked for"})
         if st["status"] != "ok":
             notes.append("- `%s`: %s." % (stage, st["detail"]))
+    for ident, st in r["stages"].items():
+        if ident not in STAGE_NAMES and st["status"] != "ok":
+            notes.append("- %s: %s." % (st.get("label", ident), st["detail"]))
     if not notes:
         return ""
-    return "Stages left out of the tables:\n\n" + "\n".join(notes) + "\n"
+    return "Left out of the tables:\n\n" + "\n".join(notes) + "\n"
 
 
 def switch_rows(r):
@@ -138,14 +156,18 @@ def switch_section(r):
     tasks = [str(n) for n in r["config"]["switch_tasks"]]
     header = ["runtime"] + ["%s task%s" % (count(n), "s" if n != "1" else "")
                             for n in tasks]
-    rows, ratios = [], []
+    rows, ratios, cxx_ratios = [], [], []
     base = r["switch"].get(BASE, {}).get("points", {})
+    cxx = r["switch"].get(CXX, {}).get("points", {})
     for ident, label in switch_rows(r):
         points = r["switch"][ident]["points"]
         rows.append([label] + [switch_cell(points[n], n) for n in tasks])
         if ident != BASE:
             ratios.append([label] + [ratio_cell(points[n], base.get(n))
                                      for n in tasks])
+        if cxx and ident != CXX:
+            cxx_ratios.append([label] + [ratio_cell(points[n], cxx.get(n))
+                                         for n in tasks])
     text = ["## Task switch cost",
             "",
             "Nanoseconds per resume+yield through the scheduler (`pool_run` "
@@ -160,8 +182,12 @@ def switch_section(r):
             "than stage 1):",
             "",
             table(header, ratios),
-            "",
-            "![Task switch cost against the number of tasks](switch.svg)"]
+            ""]
+    if cxx_ratios:
+        text += ["Each runtime's time as a multiple of C++20 coroutines "
+                 "built by g++ (above 1: slower than the compiler's own "
+                 "coroutines):", "", table(header, cxx_ratios), ""]
+    text += ["![Task switch cost against the number of tasks](switch.svg)"]
     return "\n".join(text)
 
 
@@ -198,6 +224,8 @@ def memory_section(r):
         stack = first.get("extra", {}).get("ucontext_stack")
         if stack:
             size = "%s + a %s-byte stack" % (size, stack["stack_size"])
+        elif ident.startswith("cxx20"):
+            size = "%s (the coroutine's frame, from operator new)" % size
         elif ident == "cpython":
             size = "%s (object + generator, `sys.getsizeof`)" % size
         last = points[tasks[-1]]
@@ -210,9 +238,13 @@ def memory_section(r):
             "while N tasks are made and queued, divided by N. For the course's "
             "runtimes the task is the runtime's `task` struct and nothing else; "
             "for CPython a `Task` object and its generator; for ucontext a "
-            "context and its stack. One measurement each: from run to run the "
+            "context and its stack; for Boost a fiber and its stack; for C++20 "
+            "the frame the compiler allocates for a coroutine (not started) "
+            "and the allocator's header. One measurement each: from run to run the "
             "figure moves by about a tenth of a byte (the allocator and the "
-            "code that runs, paid once).",
+            "code that runs, paid once)." + (
+                "" if r["config"].get("slow_memory", True) else
+                " A quick run leaves out ucontext, Boost and CPython."),
             "",
             table(header, rows)]
     return "\n".join(text)
@@ -220,19 +252,35 @@ def memory_section(r):
 
 STAGE5_CHILD_TEXT = (
     "Stage 5's figure is what its runtime does for every child: the parent "
-    "makes it with `io_child()`, which callocs it, and yields it; the I/O "
-    "loop's trampoline (`step()`) runs it in the parent's place, sends its "
-    "return value back as the parent's `t->sent` and frees it. The calloc and "
-    "the free are in the figure, as making the generator is in CPython's. In "
+    "makes it with `io_child()`, which takes a spare child's memory from the "
+    "loop (or callocs it when none fits) and zeroes it, and yields it; the "
+    "I/O loop's trampoline (`step()`) runs it in the parent's place, sends "
+    "its return value back as the parent's `t->sent` and keeps its memory "
+    "for the next call. All of that is in the figure, as making the "
+    "generator is in CPython's. In "
     "the chain the top task calls a child that calls a child, and so on down; "
     "its figure is per level, comparable with the one-level call (each level "
     "in between is resumed twice: to start, and with its child's value).")
+
+
+CXX_CHILD_TEXT = (
+    "C++20 (`coro.cpp`): the parent `co_await`s a child task that "
+    "`co_return`s an int at once; the child's end hands control straight "
+    "back to the parent (symmetric transfer). The child's coroutine is out "
+    "of line (`noinline`, as a child in another file is), so its frame "
+    "really comes from `operator new` and goes back with `delete` (stage "
+    "5's comes from the loop's spare children and goes back there).")
 
 
 def child_section(r):
     child = r.get("child", {})
     names = [("stage5-subtasks", "stage 5: a task yields a child task (C)"),
              ("stage5-chain", "stage 5: a chain of children, per level (C)"),
+             ("cxx20-gcc", "C++20 `co_await` of a child task, g++ -O2"),
+             ("cxx20-gcc-chain", "C++20: a chain of children, per level, g++"),
+             ("cxx20-clang", "C++20 `co_await` of a child task, clang++ -O2"),
+             ("cxx20-clang-chain",
+              "C++20: a chain of children, per level, clang++"),
              ("yield_from", "CPython `yield from`"),
              ("trampoline", "CPython multitask-style trampoline")]
     base_key = "stage5-subtasks" if ok(child.get("stage5-subtasks")) else "yield_from"
@@ -240,7 +288,7 @@ def child_section(r):
     rows = []
     for key, label in names:
         res = child.get(key)
-        if key == "stage5-chain":
+        if key.endswith("-chain"):
             if not ok(res):
                 continue  # child.c ran no chain (-d 0) or failed as a whole
             label = label.replace("a chain of", "a chain of %d" % res["depth"])
@@ -263,6 +311,8 @@ def child_section(r):
                   rows)]
     if ok(child.get("stage5-subtasks")):
         text[4:4] = [STAGE5_CHILD_TEXT, ""]
+    if ok(child.get("cxx20-gcc")):
+        text += ["", CXX_CHILD_TEXT]
     if "stage5-subtasks" not in child:
         text += ["", "The C side waits for stage 5's child-task API: "
                  "`bench/child.c`, built against stage 5 when both exist."]
@@ -272,15 +322,17 @@ def child_section(r):
 # ------------------------------------------------------------ echo
 
 def echo_order(echo):
-    return [s for s in ("stage4", "stage5", "asyncio", "epoll")
+    return [s for s in ("stage4", "stage5", "libuv", "asyncio", "epoll")
             if s in echo["servers"]]
 
 
 def echo_cell(res):
     if not ok(res):
         return "failed: " + res.get("error", "?")
-    cell = "%s ± %s" % (kilo(res["median_rt_per_s"]),
-                        kilo(spread(res, "min_rt_per_s", "max_rt_per_s")))
+    cell = "%s ± %s%s" % (kilo(res["median_rt_per_s"]),
+                          kilo(spread(res, "min_rt_per_s", "max_rt_per_s")),
+                          noisy_mark(res, "median_rt_per_s", "min_rt_per_s",
+                                     "max_rt_per_s"))
     problems = []
     if res.get("errors"):
         problems.append("%d of %d connections failed" % (res["errors"], res["conns"]))
@@ -307,10 +359,12 @@ def echo_section(r):
             "One load client (`loadclient.c`, plain C on epoll) opens C "
             "connections to each server; each connection sends a message and "
             "reads it all back (checking every byte), over and over. A message "
-            "is one line, its last byte the only newline, so that stage 5's "
-            "`lineecho`, which echoes lines, gets the same work as the servers "
-            "that echo bytes (it takes lines of up to 65535 bytes with the "
-            "newline, so it has no 64 KiB row). After "
+            "is one line, its last byte the only newline. Stage 4's "
+            "`echoserver` runs twice: built by stage 4, and built against "
+            "stage 5's runtime (as the tests build a carried program); libuv's "
+            "peer (`uv_echo.c`) writes what it reads at once with "
+            "`uv_try_write()`. The client runs on one core and every server "
+            "on another (see the method below). After "
             "one warm-up round trip per connection, the servers take turns: "
             "each gets a timed window of %g s, then the messages in flight "
             "finish before the next one's turn; %d turns each, so that a busy "
@@ -346,9 +400,11 @@ def echo_section(r):
 
 
 def echo_ratio_rows(runs, conns):
-    pairs = [("stage4", "asyncio", "stage 4 / asyncio"),
-             ("stage4", "epoll", "stage 4 / epoll ceiling"),
-             ("stage5", "stage4", "stage 5 lines / stage 4 bytes"),
+    pairs = [("stage4", "epoll", "stage 4 / epoll ceiling"),
+             ("stage4", "libuv", "stage 4 / libuv"),
+             ("stage5", "stage4", "stage 5's runtime / stage 4's"),
+             ("stage4", "asyncio", "stage 4 / asyncio"),
+             ("libuv", "epoll", "libuv / epoll ceiling"),
              ("asyncio", "epoll", "asyncio / epoll ceiling")]
     return [[name] + [echo_ratio(runs[a][c], runs[b][c]) for c in conns]
             for a, b, name in pairs if a in runs and b in runs]
@@ -363,9 +419,10 @@ def http_cell(res):
     if not ok(res):
         return "failed: " + res.get("error", "?")
     errors = res.get("socket_errors", 0) + int(res.get("non_2xx", 0))
-    return "%s ± %s%s" % (kilo(res["median_rps"]),
-                          kilo((res["max_rps"] - res["min_rps"]) / 2),
-                          " (%d errors)" % errors if errors else "")
+    return "%s ± %s%s%s" % (kilo(res["median_rps"]),
+                            kilo((res["max_rps"] - res["min_rps"]) / 2),
+                            noisy_mark(res, "median_rps", "min_rps", "max_rps"),
+                            " (%d errors)" % errors if errors else "")
 
 
 def served(http, server, name):
@@ -435,10 +492,135 @@ def http_section(r):
     return "\n".join(text)
 
 
+# ------------------------------------------------------------ system calls
+
+SYSCALL_ORDER = ["echo-stage4", "echo-stage5", "echo-libuv", "echo-epoll",
+                 "http-stage5", "http-nginx"]
+
+
+def calls_cell(res):
+    per = sorted(((n / res["round_trips"], name)
+                  for name, n in res["calls"].items()), reverse=True)
+    return ", ".join("`%s` %.2f" % (name, x) for x, name in per if x >= 0.05)
+
+
+def syscall_section(r):
+    sc = r.get("syscalls")
+    if not sc:
+        return None
+    text = ["## System calls per round trip",
+            "",
+            "Each server runs alone under `strace -c -f`, which counts every "
+            "system call it makes, twice: a short run and a long one with "
+            "the same connections. The echo servers meet the load client with "
+            "100 connections and 1 024-byte messages (0.05 s, then %g s); the "
+            "web servers meet `wrk -t 1 -c 10` asking for `/1k.html` (1 s, "
+            "then %d s). A figure is the long run's calls less the short "
+            "run's, over its round trips (requests) less the short run's: "
+            "what one more round trip costs, without the start and the "
+            "accepts, which are paid once. strace slows a server down many "
+            "times, so these runs give counts, never speeds." % (
+                r["config"].get("strace_seconds", 0),
+                1 + max(1, round(r["config"].get("strace_seconds", 1))))]
+    if sc.get("note"):
+        return "\n".join(text + ["", sc["note"] + "."])
+    rows = []
+    for ident in [i for i in SYSCALL_ORDER if i in sc["servers"]]:
+        res = sc["servers"][ident]
+        if not ok(res):
+            rows.append([res.get("label", ident), "failed: " + res["error"],
+                         "", ""])
+            continue
+        rows.append([res["label"] + (" (requests)" if res["kind"] == "http"
+                                     else ""),
+                     count(res["round_trips"]),
+                     "%.2f" % res["per_round_trip"], calls_cell(res)])
+    text += ["", table(["server", "round trips", "system calls per round "
+                        "trip", "the calls per round trip (0.05 or more)"],
+                       rows)]
+    return "\n".join(text)
+
+
 # ------------------------------------------------------------ targets
 
 def status(met):
     return "MET" if met else "MISSED"
+
+
+def judged(r, met, *figures):
+    """MET, or MISSED with what may explain it: a noisy figure among
+    @figures ((result, median key, min key, max key) each), a busy machine,
+    a quick run."""
+    if met:
+        return "MET"
+    why = []
+    if any(noisy(*f) for f in figures):
+        why.append("a figure is noisy")
+    load, cores = r["machine"]["load_at_start"][0], r["machine"]["cores"]
+    if cores and float(load) > cores / 2:
+        why.append("the machine was busy: load %s on %d cores" % (load, cores))
+    if r["mode"] == "quick":
+        why.append("a quick run")
+    return "MISSED" + (" (%s)" % "; ".join(why) if why else "")
+
+
+def cxx_switch_target(r, ident, label, limit):
+    """@ident's switch time over C++20 (g++)'s at 1 000 and 100 000 tasks."""
+    wanted = "at most %s×, at 1 k and 100 k tasks" % limit
+    mine = r["switch"].get(ident, {}).get("points", {})
+    cxx = r["switch"].get(CXX, {}).get("points", {})
+    pairs = [(n, mine[n], cxx[n]) for n in ("1000", "100000")
+             if ok(mine.get(n)) and ok(cxx.get(n))]
+    if not pairs:
+        return [label, "not measured", wanted, "n/a"]
+    worst = max(pairs, key=lambda p: p[1]["median_ns"] / p[2]["median_ns"])
+    q = worst[1]["median_ns"] / worst[2]["median_ns"]
+    measured = "%s (worst, at %s; %s)" % (ratio(q), tasks_phrase(worst[0]), ", ".join(
+        "%s vs %s ns at %s" % (fmt(a["median_ns"]), fmt(b["median_ns"]),
+                              tasks_phrase(n)) for n, a, b in pairs))
+    figures = [(x, "median_ns", "min_ns", "max_ns") for _, a, b in pairs
+               for x in (a, b)]
+    return [label, measured, wanted, judged(r, q <= limit, *figures)]
+
+
+def child_target(r):
+    label = "stage 5 child call / C++20 child call (g++)"
+    wanted = "at most 1.0×"
+    child = r.get("child", {})
+    a, b = child.get("stage5-subtasks"), child.get(CXX)
+    if not ok(a) or not ok(b):
+        return [label, "not measured", wanted, "n/a"]
+    q = a["median_ns"] / b["median_ns"]
+    return [label, "%s (%s vs %s ns)" % (ratio(q), fmt(a["median_ns"]),
+                                         fmt(b["median_ns"])), wanted,
+            judged(r, q <= 1.0, (a, "median_ns", "min_ns", "max_ns"),
+                   (b, "median_ns", "min_ns", "max_ns"))]
+
+
+SYSCALL_TARGETS = [
+    ("echo-stage4", "echo-epoll", "stage 4 echoserver: system calls per "
+     "round trip / the epoll ceiling's"),
+    ("echo-stage5", "echo-epoll", "echoserver on stage 5's runtime: system "
+     "calls per round trip / the epoll ceiling's"),
+    ("http-stage5", "http-nginx", "stage 5 httpd: system calls per request "
+     "/ nginx's"),
+]
+
+
+def syscall_targets(r):
+    servers = r.get("syscalls", {}).get("servers", {})
+    rows = []
+    for a, b, label in SYSCALL_TARGETS:
+        wanted = "at most 1.05×"
+        x, y = servers.get(a), servers.get(b)
+        if not ok(x) or not ok(y):
+            rows.append([label, "not measured", wanted, "n/a"])
+            continue
+        q = x["per_round_trip"] / y["per_round_trip"]
+        rows.append([label, "%s (%.2f vs %.2f)" % (
+            ratio(q), x["per_round_trip"], y["per_round_trip"]), wanted,
+            status(q <= 1.05)])
+    return rows
 
 
 def switch_ratio_target(r, peer, label, wanted, faster=True):
@@ -487,8 +669,9 @@ def ten_million_targets(r):
         label = "stage %d: 10 million tasks run" % (i + 1)
         res = r["ten_million"].get(stage)
         if res is None:
-            rows.append([label, r["stages"].get(stage, {}).get("detail", "not run"),
-                         "they run", "n/a"])
+            rows.append([label, r["stages"].get(stage, {}).get(
+                "detail", "not run (a quick run)" if r["mode"] == "quick"
+                else "not run"), "they run", "n/a"])
         elif not ok(res):
             rows.append([label, "failed: " + res["error"], "they run", "MISSED"])
         else:
@@ -507,19 +690,24 @@ def echo_target(r, a, b, size, conns, wanted, label):
     if not ok(x) or not ok(y):
         return [row, "a run failed", "at least %s×" % wanted, "MISSED"]
     q = x["median_rt_per_s"] / y["median_rt_per_s"]
+    keys = ("median_rt_per_s", "min_rt_per_s", "max_rt_per_s")
     return [row, "%s (%s vs %s rt/s)" % (ratio(q), kilo(x["median_rt_per_s"]),
                                          kilo(y["median_rt_per_s"])),
-            "at least %s×" % wanted, status(q >= wanted)]
+            "at least %s×" % wanted,
+            judged(r, q >= wanted, (x,) + keys, (y,) + keys)]
 
 
 def echo_targets(r):
     sizes = [str(s) for s in r["config"]["echo_sizes"]]
-    rows = [echo_target(r, "stage4", "epoll", size, conns, 0.9,
-                        "stage 4 echoserver / epoll ceiling")
-            for size in sizes for conns in ("10", "100", "1000")]
-    rows += [echo_target(r, "stage5", "stage4", "1024", conns, 0.8,
-                         "stage 5 lineecho / stage 4 echoserver")
-             for conns in ("10", "100")]
+    conns = [str(c) for c in r["config"]["echo_conns"]]
+    rows = []
+    for b, wanted, label in (("epoll", 0.95, "stage 4 echoserver / epoll ceiling"),
+                             ("libuv", 1.0, "stage 4 echoserver / libuv")):
+        rows += [echo_target(r, "stage4", b, size, c, wanted, label)
+                 for size in sizes for c in conns]
+    rows += [echo_target(r, "stage5", "stage4", size, c, 0.9,
+                         "echoserver on stage 5's runtime / on stage 4's")
+             for size in sizes for c in conns]
     return rows
 
 
@@ -528,7 +716,7 @@ def http_targets(r):
     rows = []
     for name, size in http.get("files", {}).items():
         for conns in ("10", "100"):
-            for peer, wanted in (("asyncio", 2), ("nginx", 0.9)):
+            for peer, wanted in (("asyncio", 2), ("nginx", 1.0)):
                 label = "stage 5 httpd / %s, %s conn., %s B" % (
                     peer, conns, count(size))
                 q = http_ratio(http, "stage5", peer, name, conns)
@@ -537,22 +725,30 @@ def http_targets(r):
                                  "is missing, or it did not return the file",
                                  "at least %s×" % wanted, "MISSED"])
                     continue
-                x = http["servers"]["stage5"]["runs"][name][conns]["median_rps"]
-                y = http["servers"][peer]["runs"][name][conns]["median_rps"]
-                rows.append([label, "%s (%s vs %s req/s)" % (ratio(q), kilo(x), kilo(y)),
-                             "at least %s×" % wanted, status(q >= wanted)])
+                x = http["servers"]["stage5"]["runs"][name][conns]
+                y = http["servers"][peer]["runs"][name][conns]
+                keys = ("median_rps", "min_rps", "max_rps")
+                rows.append([label, "%s (%s vs %s req/s)" % (
+                    ratio(q), kilo(x["median_rps"]), kilo(y["median_rps"])),
+                             "at least %s×" % wanted,
+                             judged(r, q >= wanted, (x,) + keys, (y,) + keys)])
     return rows
 
 
 def targets_section(r):
-    rows = [switch_ratio_target(r, "cpython", "stage 1 switch vs the CPython port",
+    rows = [cxx_switch_target(r, BASE, "stage 1 switch / C++20 coroutines "
+                              "(g++)", 1.0),
+            cxx_switch_target(r, "stage5-subtasks", "stage 5 switch / C++20 "
+                              "coroutines (g++)", 2.0),
+            child_target(r),
+            switch_ratio_target(r, "cpython", "stage 1 switch vs the CPython port",
                                 "at least 20× faster"),
             switch_ratio_target(r, "ucontext", "stage 1 switch vs ucontext",
                                 "at least 20× faster"),
             switch_ratio_target(r, "floor", "stage 1 switch vs the indirect-call floor",
                                 "within 2×", faster=False)]
     rows += memory_targets(r) + ten_million_targets(r) + echo_targets(r) + \
-        http_targets(r)
+        http_targets(r) + syscall_targets(r)
     text = ["## Targets",
             "",
             "Where each target stands in this run. These are measurements, not "
@@ -560,7 +756,11 @@ def targets_section(r):
             "number of tasks measured, so the worst one decides. Bytes per "
             "task are compared to the nearest byte (what is paid once, the "
             "allocator and the code that runs, comes to about a tenth of a "
-            "byte per task at 1 M tasks).",
+            "byte per task at 1 M tasks). A MISSED target names what may "
+            "explain it when the run can tell: a noisy figure (its range "
+            "over the repetitions is more than %d %% of its median), a busy "
+            "machine (a load average at the start above half the cores), a "
+            "quick run." % round(NOISY * 100),
             "",
             table(["target", "measured", "wanted", "status"], rows)]
     return "\n".join(text)
@@ -579,19 +779,23 @@ def method_section(r):
         "## How this was measured",
         "",
         "- Mode: %s (%s s of measuring: %s). `make bench` runs the full set; "
-        "`make bench QUICK=1` a short one with fewer repetitions, at most "
-        "1 M tasks (and one run of 10 M tasks per stage) and short I/O "
-        "windows." % (r["mode"], r["seconds"], ", ".join(
+        "`make bench QUICK=1` a short one: 1 k and 100 k tasks, fewer "
+        "repetitions, no run of 10 M tasks, no memory count for the slow "
+        "runtimes, 10 and 100 connections and short I/O windows." % (r["mode"], r["seconds"], ", ".join(
             "%s %s s" % kv for kv in r.get("phase_seconds", {}).items())),
-        "- Switches: the C runtimes make about %s resumes per sample (%s); "
-        "ucontext and CPython about %s (K = %s). %d repetitions, each a "
+        "- Switches: the C and C++ stackless runtimes make about %s resumes "
+        "per sample (%s); ucontext, Boost and CPython about %s (K = %s). %d repetitions, each a "
         "process of its own with an untimed warm-up run first (none at 1 M "
         "tasks or more, where setting the tasks up has touched all their "
-        "memory already); %d for ucontext and CPython at 1 M tasks or more. "
+        "memory already); %d for ucontext, Boost and CPython at %s tasks or more. "
         "The runtimes take turns, one repetition each, so that a busy moment "
-        "of the machine falls on all of them alike." % (
+        "of the machine falls on all of them alike. Every switch and child "
+        "call figure is the process's CPU time (`CLOCK_PROCESS_CPUTIME_ID`, "
+        "Python's `time.process_time_ns`), so that the moments a busy "
+        "machine gives the core to another process do not count." % (
             count(cfg["c_switches"]), ks, count(cfg["slow_switches"]),
-            ks_slow, cfg["reps"], cfg["reps_big"]),
+            ks_slow, cfg["reps"], cfg["reps_big"],
+            short_count(cfg.get("big_tasks", 1000000))),
         "- `switch.c` is built once per stage against that stage's `task.h` "
         "and the files of its Makefile's `RUNTIME`, with `-O2`; its task is "
         "the runtime's `task` and a 32-bit counter.",
@@ -602,11 +806,42 @@ def method_section(r):
         "- CPython (`pool.py`): the seed's `TaskPool` and `Task` unchanged "
         "but for `next(g)`, run by `TaskPool.iteration(N × (K + 1))`; the "
         "cyclic garbage collector is off while tasks are made and run.",
-        "- Servers and clients are not pinned to cores; on 2 cores the "
-        "kernel runs server and client side by side. The load average above "
-        "shows how busy the machine was otherwise.",
+        "- C++20 coroutines (`coro.cpp`, built by g++ and by clang++ with "
+        "`-std=c++20 -O2`): the same round robin, a FIFO of coroutine "
+        "handles linked through their promises; a coroutine's frame comes "
+        "from `operator new`. Boost.Context (`fiber.cpp`): "
+        "`boost::context::fiber` with packed stacks sized as for ucontext "
+        "(%s), in a FIFO ring; at most a sixteenth of the free memory is "
+        "used for its stacks, and the table says when fewer fibers ran." % (
+            fiber_stack(r)),
+        "- %s The load average above shows how busy the machine was "
+        "otherwise." % pinning_text(r),
+        "- A figure is marked noisy when the range over its repetitions is "
+        "more than %d %% of its median: the machine was busy while it was "
+        "measured, and its ratios are not to be trusted." % round(NOISY * 100),
     ]
     return "\n".join(lines)
+
+
+def pinning_text(r):
+    pin = r.get("pinning", {})
+    if pin.get("client_core") is None:
+        return ("Servers and clients are not pinned to cores (one core), so "
+                "they share it.")
+    return ("Every server runs on core %d and its load client (loadclient "
+            "or wrk) on core %d (sched_setaffinity), so that the two never "
+            "take turns on one core." % (pin["server_core"], pin["client_core"]))
+
+
+def fiber_stack(r):
+    for points in (r["switch"].get("boost", {}).get("points", {}),
+                   r["memory"].get("boost", {}).get("points", {})):
+        for res in points.values():
+            st = res.get("extra", {}).get("ucontext_stack") if ok(res) else None
+            if st:
+                return "one fiber used %s bytes, so each gets %s" % (
+                    st["stack_used"], st["stack_size"])
+    return "not measured"
 
 
 def ucontext_stack(r):
@@ -701,8 +936,8 @@ def report_body(r):
         "Measured by `make bench` on %s (%s run). Every figure is from this "
         "one run on this one machine." % (r["date"], r["mode"]),
         machine_section(r), targets_section(r), switch_section(r),
-        memory_section(r), child_section(r), echo_section(r), http_section(r),
-        method_section(r)]) + "\n"
+        memory_section(r), child_section(r), echo_section(r), http_section(r)] +
+        [x for x in [syscall_section(r)] if x] + [method_section(r)]) + "\n"
 
 
 def main():
@@ -711,6 +946,8 @@ def main():
     out = os.path.abspath(sys.argv[1])
     with open(os.path.join(out, "results.json")) as f:
         r = json.load(f)
+    global NOISY
+    NOISY = r.get("noisy", NOISY)
     body = report_body(r)
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write("# Benchmarks\n\n" + body)
@@ -720,8 +957,9 @@ def main():
     draw(echo_plot(r, out), out, "echo")
     print("\n" + "\n\n".join([machine_section(r), switch_section(r),
                               memory_section(r), child_section(r),
-                              echo_section(r), http_section(r),
-                              targets_section(r)]))
+                              echo_section(r), http_section(r)] +
+                             [x for x in [syscall_section(r)] if x] +
+                             [targets_section(r)]))
     print("\nreport: %s (plots: switch.svg, echo.svg)" % os.path.join(out, "report.md"))
 
 

@@ -27,40 +27,70 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 QUICK = {
-    "switch_tasks": [1, 1000, 100000, 1000000],
-    "memory_tasks": [1000000],
+    "switch_tasks": [1000, 100000],  # the targets' numbers of tasks
+    "memory_tasks": [1000000],  # bytes per task are judged at 1 M
+    "ten_million": False,       # no run of 10 M tasks
     "reps": 3,
-    "reps_big": 1,              # slow runtimes at 1 M tasks or more
-    "c_switches": 10000000,     # switches per sample, C stackless runtimes
-    "slow_switches": 300000,    # ... for ucontext and CPython
-    "child_calls": 200000,      # child calls per sample, CPython
-    "c_child_calls": 2000000,   # ... stage 5 (bench/child.c)
-    "echo_conns": [1, 10, 100, 1000],
+    "reps_big": 1,              # slow runtimes at big_tasks or more
+    "big_tasks": 100000,
+    "slow_memory": False,       # no memory count for the slow runtimes
+    "c_switches": 2000000,      # switches per sample, C and C++ stackless
+    "slow_switches": 30000,     # ... for ucontext, Boost fibers and CPython
+    "child_calls": 100000,      # child calls per sample, CPython
+    "c_child_calls": 1000000,   # ... stage 5 (bench/child.c) and C++
+    "echo_conns": [10, 100],
     "echo_sizes": [1024, 65536],
-    "echo_seconds": 0.2,
+    "echo_seconds": 0.1,
     "echo_reps": 3,
     "wrk_conns": [10, 100],
     "wrk_seconds": 1,
     "wrk_reps": 1,
+    "strace_seconds": 1,        # the long load window of a strace -c count
 }
 
 FULL = dict(QUICK, **{
     "switch_tasks": [1, 1000, 100000, 10000000],
     "memory_tasks": [1000000, 10000000],
+    "ten_million": True,
     "reps": 5,
     "reps_big": 3,
+    "big_tasks": 1000000,
+    "slow_memory": True,
     "c_switches": 20000000,
     "slow_switches": 2000000,
     "child_calls": 1000000,
     "c_child_calls": 25000000,  # about 0.5 s a sample
+    "echo_conns": [1, 10, 100, 1000],
     "echo_seconds": 0.5,
     "echo_reps": 5,
     "wrk_seconds": 3,
     "wrk_reps": 5,
+    "strace_seconds": 2,
 })
+
+# A figure whose range over its repetitions is more than this share of its
+# median is marked noisy in the report.
+NOISY = 0.10
 
 TEN_MILLION = 10000000
 LISTENING = re.compile(r"listening on (\S+):(\d+)\s*$")
+
+
+def cores():
+    """(client core, server core): the first and the last this process may
+    use, or (None, None) on one core."""
+    allowed = sorted(os.sched_getaffinity(0))
+    return (allowed[0], allowed[-1]) if len(allowed) > 1 else (None, None)
+
+
+CLIENT_CORE, SERVER_CORE = cores()
+
+
+def pinned(core):
+    """A preexec_fn that puts the child on @core (nothing if None)."""
+    if core is None:
+        return None
+    return lambda: os.sched_setaffinity(0, {core})
 
 
 def say(*words):
@@ -144,6 +174,11 @@ def machine(cc, python):
         "python": "%s (%s)" % (command_line([python, "--version"]),
                                command_line([python, "-c",
                                              "import sys; print(sys.executable)"])),
+        "cxx": "%s; %s" % (command_line(["g++", "--version"]),
+                           command_line(["clang++", "--version"])),
+        "libuv": command_line(["pkg-config", "--modversion", "libuv"]),
+        "boost": first_match("/usr/include/boost/version.hpp",
+                             r'#define BOOST_LIB_VERSION "([^"]*)"'),
         "wrk": command_line(["wrk", "--version"]),
         "nginx": command_line(["nginx", "-v"]) if shutil.which("nginx") else None,
         "load_at_start": open("/proc/loadavg").read().split()[:3],
@@ -166,12 +201,40 @@ class Runtime:
         self.slow, self.kind = slow, kind
 
 
+# The compiled peers of the switch table: ident, label, binary, slow.
+SWITCH_PEERS = [
+    ("cxx20-gcc", "C++20 coroutines, g++ -O2 (coro.cpp)", "coro-gcc", False),
+    ("cxx20-clang", "C++20 coroutines, clang++ -O2 (coro.cpp)", "coro-clang",
+     False),
+    ("boost", "Boost.Context fibers (fiber.cpp)", "fiber", True),
+]
+
+
+def peer_status(out, binary):
+    """None if @binary was built, else why not (the first error of its log)."""
+    path = os.path.join(out, binary)
+    if os.path.exists(path):
+        return None
+    try:
+        with open(path + ".log") as f:
+            errors = [line.strip() for line in f if "error" in line]
+    except OSError:
+        errors = []
+    return "does not build" + (": " + errors[0][:160] if errors else "")
+
+
 def runtimes(out, stages, python):
     rows, status = [], {}
     for stage in stages:
         status[stage] = stage_status(out, stage)
         if status[stage]["status"] == "ok":
             rows.append(Runtime(stage, stage, [status[stage]["binary"]], False))
+    for ident, label, binary, slow in SWITCH_PEERS:
+        why = peer_status(out, binary)
+        if why:
+            status[ident] = {"status": "failed", "label": label, "detail": why}
+        else:
+            rows.append(Runtime(ident, label, [os.path.join(out, binary)], slow))
     rows.append(Runtime("cpython", "CPython generators (pool.py)",
                         [python, os.path.join(HERE, "pool.py")], True))
     rows.append(Runtime("ucontext", "ucontext coroutines (ucontext.c)",
@@ -215,7 +278,7 @@ def ok(result):
 
 
 def reps_for(rt, tasks, cfg):
-    return cfg["reps_big"] if rt.slow and tasks >= 1000000 else cfg["reps"]
+    return cfg["reps_big"] if rt.slow and tasks >= cfg["big_tasks"] else cfg["reps"]
 
 
 def measure_switches(rows, cfg):
@@ -270,13 +333,13 @@ def switch_and_memory(out, stages, python, cfg):
     switch, memory, ten = {}, {}, {}
     for rt in rows:
         switch[rt.ident] = {"label": rt.label, "points": points[rt.ident]}
-        if rt.ident != "floor":
+        if rt.ident != "floor" and (cfg["slow_memory"] or not rt.slow):
             memory[rt.ident] = {"label": rt.label,
                                 "points": measure_memory(rt, cfg)}
         if rt.ident in stages:
             if TEN_MILLION in cfg["switch_tasks"]:
                 ten[rt.ident] = switch[rt.ident]["points"][str(TEN_MILLION)]
-            else:
+            elif cfg["ten_million"]:
                 ten[rt.ident] = ten_million_check(rt, cfg)
     return {"switch": switch, "memory": memory, "ten_million": ten,
             "stages": status}
@@ -284,25 +347,52 @@ def switch_and_memory(out, stages, python, cfg):
 
 # ------------------------------------------------------------------- child
 
-def measure_child(out, python, cfg):
-    result = {}
-    cmd = [python, os.path.join(HERE, "child.py"), "-c", str(cfg["child_calls"]),
-           "-r", str(cfg["reps"])]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+def child_lines(cmd):
+    """The results of one run of a child benchmark, by way: each `child`
+    line under its way, each `child_chain` line under WAY-chain."""
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    except subprocess.TimeoutExpired:
+        return None, "no result within 600 s"
+    found = {}
     for line in proc.stdout.splitlines():
-        fields = parse_line(line, "child")
-        if fields:
-            result[fields["way"]] = run_fields(fields)
-    if not result:
-        result["python"] = {"error": (proc.stderr.strip() or "no output")[-200:]}
-    binary = os.path.join(out, "child-stage5-subtasks")
-    if os.path.exists(binary):
-        fields = run_program([binary, "-c", str(cfg["c_child_calls"]), "-r",
-                              str(cfg["reps"])], "child", 600)
-        result["stage5-subtasks"] = fields
-        chain = fields.get("extra", {}).get("child_chain") if ok(fields) else None
-        if chain:  # a chain of child calls: its figures are ns per level
-            result["stage5-chain"] = run_fields(chain)
+        words = line.split()
+        fields = parse_line(line, words[0]) if words else None
+        if words[:1] == ["child"] and fields:
+            found[fields["way"]] = run_fields(fields)
+        elif words[:1] == ["child_chain"] and fields:
+            # a chain of child calls: its figures are ns per level
+            found[fields["way"].replace("-subtasks", "") + "-chain"] = \
+                run_fields(fields)
+    why = (proc.stderr.strip() or "exit %d" % proc.returncode)[-200:]
+    return (found if found and proc.returncode == 0 else None), why
+
+
+def measure_child(out, python, cfg):
+    """Every way of calling a child, one repetition each in turn, as the
+    switch benchmark takes turns."""
+    ways = [("yield_from", [python, os.path.join(HERE, "child.py"), "-c",
+                            str(cfg["child_calls"])])]
+    for way, cmd in (("stage5-subtasks", ["child-stage5-subtasks"]),
+                     ("cxx20-gcc", ["coro-gcc", "child"]),
+                     ("cxx20-clang", ["coro-clang", "child"])):
+        if os.path.exists(os.path.join(out, cmd[0])):
+            ways.append((way, [os.path.join(out, cmd[0])] + cmd[1:] +
+                         ["-c", str(cfg["c_child_calls"])]))
+    runs, failed = {}, {}
+    for _ in range(cfg["reps"]):
+        for way, cmd in ways:
+            if way in failed:
+                continue
+            found, why = child_lines(cmd + ["-r", "1"])
+            if found is None:
+                failed[way] = {"error": why}
+                continue
+            for key, res in found.items():
+                runs.setdefault(key, []).append(res)
+    result = {key: summarise(rs, "_ns") for key, rs in runs.items()}
+    for way, error in failed.items():
+        result.setdefault(way, error)
     for way, r in result.items():
         say("child %-16s: %s" % (way, brief(r, "median_ns", "ns")))
     return result
@@ -332,13 +422,16 @@ class Server:
         self.cwd, self.max_size = cwd, max_size
         self.proc, self.port, self.starts = None, None, 0
         self.problems = []
+        self.wrap = []  # e.g. strace and its options, before the command
 
     def start(self):
         self.starts += 1
         out = open(self.log + ".out", "w")
         err = open(self.log + ".err", "a")
-        self.proc = subprocess.Popen(self.cmd, stdout=out, stderr=err,
-                                     stdin=subprocess.DEVNULL, cwd=self.cwd)
+        self.proc = subprocess.Popen(self.wrap + self.cmd, stdout=out,
+                                     stderr=err, stdin=subprocess.DEVNULL,
+                                     cwd=self.cwd,
+                                     preexec_fn=pinned(SERVER_CORE))
         out.close()
         err.close()
         deadline = time.monotonic() + 10
@@ -374,7 +467,10 @@ class Server:
     def stop(self):
         if not self.alive():
             return
-        self.proc.send_signal(signal.SIGTERM)
+        if self.wrap:  # the server is strace's child: stop it, strace follows
+            kill_children(self.proc.pid, signal.SIGTERM)
+        else:
+            self.proc.send_signal(signal.SIGTERM)
         try:
             code = self.proc.wait(timeout=5)
             if code not in (0, -signal.SIGTERM):
@@ -410,8 +506,9 @@ class Nginx(Server):
             f.write(conf)
         self.cmd = ["nginx", "-p", self.prefix, "-c", path]
         with open(self.log + ".err", "a") as err:
-            self.proc = subprocess.Popen(self.cmd, stdout=err, stderr=err,
-                                         stdin=subprocess.DEVNULL)
+            self.proc = subprocess.Popen(self.wrap + self.cmd, stdout=err,
+                                         stderr=err, stdin=subprocess.DEVNULL,
+                                         preexec_fn=pinned(SERVER_CORE))
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and self.proc.poll() is None:
             try:
@@ -421,6 +518,19 @@ class Nginx(Server):
                 time.sleep(0.02)
         return self.fail("did not take connections within 10 s (see %s)"
                          % os.path.join(self.prefix, "error.log"))
+
+
+def kill_children(pid, sig):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            children = [int(c) for c in f.read().split()]
+    except OSError:
+        children = []
+    for child in children:
+        try:
+            os.kill(child, sig)
+        except OSError:
+            pass
 
 
 def free_port():
@@ -446,12 +556,18 @@ def echo_servers(out, python):
                               os.path.join(out, "echo-stage4")))
     else:
         note = "stage4-io/echoserver is not built yet: its rows are empty"
-    binary = course_binary(out, "stage5-subtasks", "lineecho")
-    if binary:
-        # Its buffer holds a line of 65535 bytes with the newline.
-        servers.append(Server("stage5", "stage 5 lineecho (lines)",
-                              [binary] + host, os.path.join(out, "echo-stage5"),
-                              max_size=65535))
+    binary = os.path.join(out, "echoserver-on-stage5", "echoserver")
+    if os.path.exists(binary):
+        servers.append(Server("stage5", "echoserver on stage 5's runtime",
+                              [binary] + host, os.path.join(out, "echo-stage5")))
+    else:
+        note = ((note + "; ") if note else "") + (
+            "stage 4's echoserver does not build on stage 5's runtime (see "
+            "echoserver-on-stage5.log): its rows are empty")
+    binary = os.path.join(out, "uv_echo")
+    if os.path.exists(binary):
+        servers.append(Server("libuv", "libuv (uv_echo.c)", [binary] + host,
+                              os.path.join(out, "echo-libuv")))
     servers.append(Server("asyncio", "Python asyncio streams (echo_asyncio.py)",
                           [python, os.path.join(HERE, "echo_asyncio.py")] + host,
                           os.path.join(out, "echo-asyncio")))
@@ -502,7 +618,7 @@ def echo_run(servers, client, conns, size, cfg):
     timeout = len(up) * (20 + cfg["echo_reps"] * (cfg["echo_seconds"] + 6))
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True,
-                              timeout=timeout)
+                              timeout=timeout, preexec_fn=pinned(CLIENT_CORE))
         lines = [l for l in proc.stdout.splitlines() if l.startswith("echo ")]
         why = (proc.stderr.strip() or "exit %d" % proc.returncode)[-200:]
     except subprocess.TimeoutExpired:
@@ -530,10 +646,11 @@ WRK_FIELDS = {
 
 
 def wrk_once(url, conns, seconds):
-    cmd = ["wrk", "-t", "1", "-c", str(conns), "-d", "%ds" % seconds, url]
+    cmd = ["wrk", "-t", "1", "-c", str(conns), "-d", "%ds" % max(1, round(seconds)), url]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True,
-                              timeout=seconds + 30)
+                              timeout=seconds + 30,
+                              preexec_fn=pinned(CLIENT_CORE))
     except subprocess.TimeoutExpired:
         return {"error": "wrk did not finish"}
     if proc.returncode != 0:
@@ -546,6 +663,8 @@ def wrk_once(url, conns, seconds):
     m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
                   r"timeout (\d+)", proc.stdout)
     result["socket_errors"] = sum(int(g) for g in m.groups()) if m else 0
+    m = re.search(r"(\d+) requests in", proc.stdout)
+    result["requests"] = int(m.group(1)) if m else 0
     if "requests_per_s" not in result:
         return {"error": "no Requests/sec in wrk's output"}
     result["requests_per_s"] = float(result["requests_per_s"])
@@ -652,6 +771,119 @@ def wrk_run(server, name, conns, cfg):
     return result
 
 
+# ------------------------------------------------------------ system calls
+
+def parse_strace(path):
+    """The calls of each system call in a `strace -c` summary."""
+    calls = {}
+    try:
+        with open(path) as f:
+            for line in f:
+                words = line.split()
+                if len(words) in (5, 6) and words[3].isdigit() and \
+                        words[-1] != "total":
+                    calls[words[-1]] = calls.get(words[-1], 0) + int(words[3])
+    except OSError:
+        pass
+    return calls
+
+
+def traced(server):
+    server.log += "-strace"
+    return server
+
+
+def count_once(server, path, drive):
+    """Run @server under strace -c -f, @drive it: (calls, round trips)."""
+    server.wrap = ["strace", "-c", "-f", "-o", path]
+    if os.path.exists(path):
+        os.remove(path)
+    if not server.ensure():
+        return {"error": "server did not start: " + server.problems[-1]}
+    done = drive(server)
+    server.stop()
+    if not ok(done):
+        return done
+    calls = parse_strace(path)
+    if not calls or not done["round_trips"]:
+        return {"error": "strace counted nothing (see %s)" % path}
+    return {"calls": calls, "round_trips": done["round_trips"]}
+
+
+def count_calls(server, path, short, long):
+    """What one more round trip costs: a short run and a long one, each
+    with the same connections, and the difference of their counts over
+    the difference of their round trips, so that starting the server and
+    accepting the connections, paid once, drop out."""
+    a = count_once(server, path + ".short", short)
+    if not ok(a):
+        return a
+    b = count_once(server, path, long)
+    if not ok(b):
+        return b
+    trips = b["round_trips"] - a["round_trips"]
+    if trips <= 0:
+        return {"error": "the long run made no more round trips than the "
+                "short one"}
+    calls = {name: n - a["calls"].get(name, 0) for name, n in b["calls"].items()}
+    total = sum(calls.values())
+    return {"round_trips": trips, "calls": calls, "total": total,
+            "per_round_trip": total / trips}
+
+
+def echo_drive(client, seconds):
+    def drive(server):
+        cmd = [client, "--host", "127.0.0.1", "--port", server.port, "-c",
+               "100", "-s", "1024", "-d", str(seconds), "-r", "1"]
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True,
+                                  timeout=120, preexec_fn=pinned(CLIENT_CORE))
+        except subprocess.TimeoutExpired:
+            return {"error": "the load client did not finish"}
+        fields = parse_line(proc.stdout, "echo")
+        if not fields or "all_round_trips" not in fields:
+            return {"error": (proc.stderr.strip() or "no result")[-200:]}
+        return {"round_trips": int(fields["all_round_trips"])}
+    return drive
+
+
+def http_drive(seconds):
+    def drive(server):
+        result = wrk_once(url_of(server, "1k.html"), 10, seconds)
+        if ok(result):
+            result = {"round_trips": result["requests"]}
+        return result
+    return drive
+
+
+def measure_syscalls(out, python, cfg, args):
+    """System calls per round trip (per request for the web servers): the
+    server's calls counted by strace -c -f over 100 connections with 1 KiB
+    messages (wrk, 10 connections, /1k.html), a short run's count taken
+    from a long run's (see count_calls)."""
+    if not shutil.which("strace"):
+        return {"note": "strace is not installed (bench/install-deps "
+                "installs it): no counts"}
+    results = {"servers": {}}
+    client = os.path.join(out, "loadclient")
+    seconds = cfg["strace_seconds"]
+    servers, _ = echo_servers(out, python)
+    runs = [("echo", s, echo_drive(client, 0.05), echo_drive(client, seconds))
+            for s in servers if s.ident != "asyncio"]
+    web, _ = http_servers(out, python, args, web_root(out))
+    runs += [("http", s, http_drive(1), http_drive(1 + max(1, round(seconds))))
+             for s in web if s.ident != "asyncio"]
+    for kind, server, short, long in runs:
+        ident = "%s-%s" % (kind, server.ident)
+        path = os.path.join(out, "strace-%s.txt" % ident)
+        result = count_calls(traced(server), path, short, long)
+        result.update(label=server.label, kind=kind)
+        results["servers"][ident] = result
+        say("strace %-14s: %s" % (ident, brief(result, "per_round_trip",
+                                               "calls per round trip")))
+    return results
+
+
 # -------------------------------------------------------------------- main
 
 def main():
@@ -670,7 +902,10 @@ def main():
     started = time.monotonic()
     results = {"mode": "quick" if args.quick else "full",
                "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
-               "config": cfg, "machine": machine(args.cc, args.python)}
+               "config": cfg, "machine": machine(args.cc, args.python),
+               "pinning": {"client_core": CLIENT_CORE,
+                           "server_core": SERVER_CORE},
+               "noisy": NOISY}
     phases = results["phase_seconds"] = {}
     clock = time.monotonic()
     results.update(switch_and_memory(out, stages, args.python, cfg))
@@ -680,7 +915,9 @@ def main():
     results["echo"] = measure_echo(out, args.python, cfg)
     phases["echo"], clock = round(time.monotonic() - clock, 1), time.monotonic()
     results["http"] = measure_http(out, args.python, cfg, args)
-    phases["http"] = round(time.monotonic() - clock, 1)
+    phases["http"], clock = round(time.monotonic() - clock, 1), time.monotonic()
+    results["syscalls"] = measure_syscalls(out, args.python, cfg, args)
+    phases["system calls"] = round(time.monotonic() - clock, 1)
     results["machine"]["load_at_end"] = open("/proc/loadavg").read().split()[:3]
     results["seconds"] = round(time.monotonic() - started, 1)
     with open(os.path.join(out, "results.json"), "w") as f:

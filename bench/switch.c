@@ -60,14 +60,14 @@ static double time_one_run(counter *c, const struct bench_args *a,
     long steps;
 
     counters_start(&p, c, a);
-    start = now_ns();
+    start = cpu_ns();
     steps = pool_run(&p);
     if (steps != switches) {
         fprintf(stderr, "switch: pool_run took %ld steps, expected %ld\n",
                 steps, switches);
         exit(1);
     }
-    return (now_ns() - start) / (double)steps;
+    return (cpu_ns() - start) / (double)steps;
 }
 
 static void time_switches(const struct bench_args *a)

@@ -186,8 +186,6 @@ static void watch(task *t, io_wait *w)
         io_wake(t, value_none(), &io_error_fd_limit);
     else if (slot[w->fd])
         io_wake(t, value_none(), &io_error_busy);
-    else if (io_nonblock(w->fd) < 0)
-        io_wake(t, value_none(), io_os_error(errno));
     else {
         slot[w->fd] = t;
         nwatched++;
@@ -222,6 +220,19 @@ static int take_line(task *t, io_wait *w)
     return nl || w->done == w->len - 1;
 }
 
+static void do_send(task *t, io_wait *w);
+
+/* Try a send before waiting: the socket has room for it mostly. Not while
+ * another task waits to write the fd, whose bytes go first (watch() tells
+ * this one the fd is busy). 1 if t is done. */
+static int sent_at_once(task *t, io_wait *w)
+{
+    if (watchable(w->fd) && writers[w->fd])
+        return 0;
+    do_send(t, w);
+    return !w->parked;
+}
+
 /* Hold task t until its wait request is over. */
 static void park(task *t)
 {
@@ -235,6 +246,8 @@ static void park(task *t)
     }
     if (w->op == IO_READLINE && take_line(t, w))
         return; /* the line was in the connection's input */
+    if (w->op == IO_SEND && sent_at_once(t, w))
+        return;
     if (w->deadline >= 0 && timer_add(t) < 0) {
         io_wake(t, value_none(), io_os_error(ENOMEM));
         return;

@@ -123,7 +123,10 @@ void io_virtual_time(void);
 long long io_now(void);
 
 /**
- * Make @p fd non-blocking, as every fd the loop watches must be.
+ * Make @p fd non-blocking, as every fd the loop watches must be. The loop
+ * does not check at each wait (that would cost a system call every
+ * time): call it once for each fd the program makes and hands to the
+ * loop. The fds of io_accept() and io_connect() already are.
  * @param fd the fd
  * @return 0, or -1 with errno set
  */

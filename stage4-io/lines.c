@@ -121,9 +121,12 @@ static int start_child(child *c)
         close(in[1]);
         return -1;
     }
-    /* Our ends must not leak into the children started after this one. */
+    /* Our ends must not leak into the children started after this one,
+     * and the loop watches them, so they must not block (io.h). */
     fcntl(in[1], F_SETFD, FD_CLOEXEC);
     fcntl(out[0], F_SETFD, FD_CLOEXEC);
+    io_nonblock(in[1]);
+    io_nonblock(out[0]);
     fflush(stdout);
     c->pid = fork();
     if (c->pid == 0) {

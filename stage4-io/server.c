@@ -161,7 +161,8 @@ static int listen_on(server *s)
 
     if (fd < 0)
         return -1;
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+    if (io_nonblock(fd) < 0 ||
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
         bind(fd, (struct sockaddr *)&s->addr, s->addr_len) < 0 ||
         listen(fd, SOMAXCONN) < 0 ||
         getsockname(fd, (struct sockaddr *)&s->addr, &s->addr_len) < 0) {

@@ -65,9 +65,10 @@ static void run(void)
         exit(1);
 }
 
+/* A pipe whose ends the loop may watch: non-blocking, as io.h asks. */
 static void open_pipe(int fds[2])
 {
-    if (pipe(fds) < 0) {
+    if (pipe(fds) < 0 || io_nonblock(fds[0]) < 0 || io_nonblock(fds[1]) < 0) {
         perror("timeouts: pipe");
         exit(1);
     }

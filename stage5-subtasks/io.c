@@ -29,10 +29,12 @@ const task_error io_error_line_too_long = {IO_ERROR_LINE_TOO_LONG,
 typedef struct spawned {
     struct spawned *prev, *next;
     task *parent;
+    size_t size; /* of frame, for the list of spare children */
     max_align_t frame[];
 } spawned;
 
 static spawned *all;    /* every task the loop owns */
+static spawned *spare;  /* children that ended, for io_child to reuse */
 static long ntasks;     /* how many */
 static pool ready;      /* tasks ready to run, in order */
 static task *readers[FD_SETSIZE], *writers[FD_SETSIZE];
@@ -189,8 +191,6 @@ static void watch(task *t, io_wait *w)
         io_wake(t, value_none(), &io_error_fd_limit);
     else if (slot[w->fd])
         io_wake(t, value_none(), &io_error_busy);
-    else if (io_nonblock(w->fd) < 0)
-        io_wake(t, value_none(), io_os_error(errno));
     else {
         slot[w->fd] = t;
         nwatched++;
@@ -225,6 +225,19 @@ static int take_line(task *t, io_wait *w)
     return nl || w->done == w->len - 1;
 }
 
+static void do_send(task *t, io_wait *w);
+
+/* Try a send before waiting: the socket has room for it mostly. Not while
+ * another task waits to write the fd, whose bytes go first (watch() tells
+ * this one the fd is busy). 1 if t is done. */
+static int sent_at_once(task *t, io_wait *w)
+{
+    if (watchable(w->fd) && writers[w->fd])
+        return 0;
+    do_send(t, w);
+    return !w->parked;
+}
+
 /* Hold task t until its wait request is over. */
 static void park(task *t)
 {
@@ -238,6 +251,8 @@ static void park(task *t)
     }
     if (w->op == IO_READLINE && take_line(t, w))
         return; /* the line was in the connection's input */
+    if (w->op == IO_SEND && sent_at_once(t, w))
+        return;
     if (w->deadline >= 0 && timer_add(t) < 0) {
         io_wake(t, value_none(), io_os_error(ENOMEM));
         return;
@@ -289,12 +304,20 @@ void *io_spawn(task_fn *body, size_t size)
     return s->frame;
 }
 
+/* A child comes from the spare ones when the first fits: a call costs no
+ * calloc and no free, only the zeroing. */
 void *io_child(task_fn *body, size_t size)
 {
-    spawned *s = calloc(1, sizeof *s + size);
+    spawned *s = spare;
 
-    if (!s)
+    if (s && s->size >= size) {
+        spare = s->next;
+        size = s->size;
+        memset(s, 0, sizeof *s + size);
+    } else if (!(s = calloc(1, sizeof *s + size))) {
         return NULL;
+    }
+    s->size = size;
     task_init((task *)s->frame, body);
     return s->frame;
 }
@@ -309,7 +332,8 @@ static void release(task *t)
     spawned *s = spawned_of(t);
 
     if (s->parent) {
-        free(s);
+        s->next = spare;
+        spare = s;
         return;
     }
     if (s->prev)
@@ -831,6 +855,12 @@ int io_run(void)
     }
     close_all();
     stop_requested = 0;
+    while (spare) {
+        spawned *s = spare;
+
+        spare = s->next;
+        free(s);
+    }
     free(timers);
     timers = NULL;
     ntimers = timers_cap = 0;

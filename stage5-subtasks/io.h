@@ -104,7 +104,8 @@ void *io_spawn(task_fn *body, size_t size);
 
 /**
  * Allocate a child task of @p size bytes, zeroed, with body @p body, for a
- * task to yield with value_task(). The loop frees it when it ends.
+ * task to yield with value_task(). When it ends the loop keeps its memory
+ * for the next io_child(), and frees it at the end of io_run().
  * @param body the child's body
  * @param size the size of the child's struct
  * @return the struct, or NULL if there is no memory (yielding
@@ -136,7 +137,10 @@ void io_virtual_time(void);
 long long io_now(void);
 
 /**
- * Make @p fd non-blocking, as every fd the loop watches must be.
+ * Make @p fd non-blocking, as every fd the loop watches must be. The loop
+ * does not check at each wait (that would cost a system call every
+ * time): call it once for each fd the program makes and hands to the
+ * loop. The fds of io_accept() and io_connect() already are.
  * @param fd the fd
  * @return 0, or -1 with errno set
  */

@@ -75,6 +75,7 @@ static actor *spawn(task_fn *body, const char *name)
 static void open_pipe(int fds[2])
 {
     cr_assert_eq(pipe(fds), 0);
+    cr_assert_eq(io_nonblock(fds[0]) | io_nonblock(fds[1]), 0);
 }
 
 /* What a caught error, or in a cleanup the error in flight, says in a
@@ -659,6 +660,7 @@ Test(io, two_tasks_may_not_wait_on_one_fd_the_same_way)
 
     io_virtual_time();
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
+    cr_assert_eq(io_nonblock(s[0]), 0);
     waiter("a", s[0], IO_READABLE)->timeout = 1.0;
     waiter("b", s[0], IO_READABLE);
     waiter("w", s[0], IO_WRITABLE); /* reading and writing are two ways */
@@ -929,6 +931,7 @@ Test(io, a_send_nobody_reads_times_out_as_a_whole)
     cr_assert_not_null(out);
     io_virtual_time();
     cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    cr_assert_eq(io_nonblock(sv[0]), 0);
     s = spawn(timed_send_main, "s");
     s->fd = sv[0];
     s->big = out;

@@ -757,6 +757,7 @@ static void child_times_out(int catches)
 
     io_virtual_time();
     cr_assert_eq(pipe(p), 0);
+    cr_assert_eq(io_nonblock(p[0]), 0);
     a = spawn(waits_for_child_main, "p");
     a->fd = p[0];
     a->catches = catches;
@@ -779,4 +780,65 @@ Test(subtasks, a_timeout_the_child_does_not_catch_goes_to_the_parent)
     cr_assert_eq(caught, &io_timeout);
     cr_assert_str_eq(trace, "c:cleanup timed out@1500 "
                             "p:caught timed out@1500 ");
+}
+
+/* ---- spare children ---- */
+
+/* A big child that fills its struct with 0xff and ends. */
+typedef struct scribbler {
+    task task;
+    unsigned char junk[200];
+} scribbler;
+
+static task_status scribbler_main(task *t)
+{
+    scribbler *s = (scribbler *)t;
+
+    TASK_BEGIN(t);
+    memset(s->junk, 0xff, sizeof s->junk);
+    TASK_END(t);
+}
+
+/* A smaller child: returns 1 if its struct came zeroed, as io_child says. */
+typedef struct checker {
+    task task;
+    unsigned char bytes[100];
+} checker;
+
+static task_status checker_main(task *t)
+{
+    checker *c = (checker *)t;
+    size_t i = 0;
+
+    TASK_BEGIN(t);
+    while (i < sizeof c->bytes && c->bytes[i] == 0)
+        i++;
+    TASK_RETURN(t, value_int(i == sizeof c->bytes));
+    TASK_END(t);
+}
+
+/* Call a scribbler, then a checker: does the checker get the scribbler's
+ * memory, and zeroed? */
+static task_status reuser_main(task *t)
+{
+    static void *first;
+    actor *a = (actor *)t;
+    void *c;
+
+    TASK_BEGIN(t);
+    first = io_child(scribbler_main, sizeof(scribbler));
+    TASK_YIELD_VALUE(t, value_task(first));
+    c = io_child(checker_main, sizeof(checker));
+    note(a->name, c == first ? "the same memory" : "other memory");
+    TASK_YIELD_VALUE(t, value_task(c));
+    note(a->name, "zeroed %ld", t->sent.as.i);
+    TASK_END(t);
+}
+
+Test(subtasks, a_child_gets_the_memory_of_one_that_ended_zeroed)
+{
+    io_virtual_time();
+    spawn(reuser_main, "p");
+    cr_assert_eq(io_run(), 0);
+    cr_assert_str_eq(trace, "p:the same memory@0 p:zeroed 1@0 ");
 }
