@@ -1,10 +1,17 @@
 #!/usr/bin/env python3
-"""docs/site.py index HTML_DIR: after the Doxygen runs of make docs, write
-HTML_DIR/nav.js, the sidebar of every page (the course page, each lesson
+"""docs/site.py index HTML_DIR: after the Doxygen runs of make docs, give
+every heading of every page a readable anchor (#throw-an-error-at-the-yield,
+not #autotoc_md23) and a link to it, and number a list that a code block
+cut in two from where it left off; then write HTML_DIR/nav.js, the sidebar of every page (the course page, each lesson
 with its sections, its diff page, its stage's other pages and its API, the
 Performance page), and HTML_DIR/search-data.js, what the sidebar's search
-box searches: every section of every page of the course and every public
-name of every stage, each under its stage."""
+box searches: every section of every page of the course, every file of
+every diff page and every source page, and every public name of every
+stage, each under its stage.
+
+docs/site.py book HTML_DIR OUT: write OUT, the whole course on one page
+in reading order (the course page, each lesson with its other pages, the
+Performance page), for Chromium to print to build/docs/course.pdf."""
 import json
 import os
 import re
@@ -27,6 +34,57 @@ def words(s):
     return " ".join(s.split())
 
 
+def plain(n):
+    """The text of a node without Doxygen's tooltips (div.ttc) and the
+    headings' link marks."""
+    if isinstance(n, str):
+        return n
+    if "ttc" in n.classes() or "heading-link" in n.classes():
+        return ""
+    return "".join(plain(c) for c in n.children)
+
+
+HEADING = re.compile(r'<h([1-6])><a class="anchor" id="(autotoc_md[0-9]+)">'
+                     r'</a>\s*(.*?)</h\1>', re.S)
+
+
+def slug(title):
+    s = re.sub(r"<[^>]*>", "", title)
+    s = re.sub(r"&[a-z]+;|&#[0-9]+;", "", s).lower()
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "section"
+
+
+def polish(path):
+    """Readable heading anchors, each with a link a reader can copy; lists
+    numbered on from where md-filter marked them."""
+    with open(path, encoding="utf-8") as f:
+        page = f.read()
+    taken = set(re.findall(r'\bid="([^"]*)"', page))
+    names = {}
+
+    def anchor(m):
+        name = base = slug(m.group(3))
+        k = 2
+        while name in taken:
+            name, k = "%s-%d" % (base, k), k + 1
+        taken.add(name)
+        names[m.group(2)] = name
+        return ('<h%s id="%s">%s<a class="heading-link" href="#%s" '
+                'aria-label="Link to this section">#</a></h%s>' % (
+                    m.group(1), name, m.group(3).strip(), name, m.group(1)))
+    out = HEADING.sub(anchor, page)
+    out = re.sub(r'href="#(autotoc_md[0-9]+)"',
+                 lambda m: 'href="#%s"' % names.get(m.group(1), m.group(1)),
+                 out)
+    out = re.sub(r'<!--ol-start=([0-9]+)-->(\s*<ol type="1")',
+                 r'\2 start="\1"', out)
+    out = re.sub(r'<tr class="markdownTableHead">(\s*(?:<th [^>]*></th>)+'
+                 r'</tr>)', r'<tr class="markdownTableHead empty">\1', out)
+    if out != page:
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(out)
+
+
 def find(tree, pred):
     return next((n for n in tree.walk() if pred(n)), None)
 
@@ -37,6 +95,8 @@ def page_title(tree):
 
 
 def heading_anchor(n):
+    if n.attrs.get("id"):
+        return n.attrs["id"]
     a = find(n, lambda m: m.tag == "a" and m.attrs.get("id"))
     return a.attrs["id"] if a else None
 
@@ -50,10 +110,10 @@ def sections(tree, url):
     out = [[0, page_title(tree), url, ""]]
     for c in block.children:
         if not isinstance(c, str) and re.fullmatch(r"h[1-6]", c.tag):
-            out.append([int(c.tag[1]), words(c.text()),
+            out.append([int(c.tag[1]), words(plain(c)),
                         url + "#" + (heading_anchor(c) or ""), ""])
             continue
-        out[-1][3] += " " + (c if isinstance(c, str) else c.text())
+        out[-1][3] += " " + plain(c)
     return [(lv, t, u, words(x)) for lv, t, u, x in out]
 
 
@@ -84,10 +144,18 @@ def stage_pages(html_dir, stage):
     path = os.path.join(html_dir, stage, "pages.html")
     if not os.path.exists(path):
         return []
-    return [(words(a.text()), stage + "/" + a.attrs["href"])
-            for a in parse(path).walk()
-            if a.tag == "a" and "el" in a.classes()
-            and a.attrs.get("href", "").endswith(".html")]
+    pages = [(words(a.text()), stage + "/" + a.attrs["href"])
+             for a in parse(path).walk()
+             if a.tag == "a" and "el" in a.classes()
+             and a.attrs.get("href", "").endswith(".html")]
+    with open(os.path.join(html_dir, stage, "index.html"),
+              encoding="utf-8") as f:
+        lesson = f.read()
+
+    def first_link(page):  # reading order: where the lesson first links it
+        at = lesson.find('href="%s' % page[1].split("/", 1)[1])
+        return at if at >= 0 else len(lesson)
+    return sorted(pages, key=first_link)
 
 
 def stage_api(html_dir, stage):
@@ -116,7 +184,47 @@ def stage_api(html_dir, stage):
     return links, names
 
 
+def source_names(html_dir, stage):
+    """(name, kind, url, text) of each source page of a stage: its file's
+    name and the names in its code."""
+    out = []
+    for f in sorted(os.listdir(os.path.join(html_dir, stage))):
+        if not f.endswith("_source.html"):
+            continue
+        tree = parse(os.path.join(html_dir, stage, f))
+        code = find(tree, lambda n: "fragment" in n.classes())
+        title = page_title(tree).replace(" Source File", "")
+        seen = []
+        for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]{2,}",
+                            plain(code) if code else ""):
+            if w not in seen:
+                seen.append(w)
+        out.append([title, "source", stage + "/" + f, " ".join(seen)])
+    return out
+
+
+def diff_files(html_dir, diff):
+    """(name, kind, url, text) of each file of a diff page."""
+    return [[words(h.text()), "diff", diff + "#" + h.attrs["id"], ""]
+            for h in parse(os.path.join(html_dir, diff)).walk()
+            if h.tag == "h2" and "diff-file" in h.classes()]
+
+
+def course_pages(html_dir):
+    """Every page of the course's own text, whose headings polish() fixes."""
+    out = [os.path.join(html_dir, f) for f in os.listdir(html_dir)
+           if f.endswith(".html")]
+    for d in os.listdir(html_dir):
+        if re.fullmatch(r"stage[0-9].*", d):
+            out += [os.path.join(html_dir, d, f)
+                    for f in os.listdir(os.path.join(html_dir, d))
+                    if f == "index.html" or f.startswith("md_")]
+    return sorted(out)
+
+
 def index(html_dir):
+    for page in course_pages(html_dir):
+        polish(page)
     stages = sorted(d for d in os.listdir(html_dir)
                     if re.fullmatch(r"stage[0-9].*", d))
     course = parse(os.path.join(html_dir, "index.html"))
@@ -138,6 +246,8 @@ def index(html_dir):
             title = page_title(parse(os.path.join(html_dir, diff)))
             entry["diff"] = {"title": title.split(": ", 1)[-1].capitalize(),
                              "url": diff}
+            for name, kind, u, x in diff_files(html_dir, diff):
+                search.append([name, kind, s, u, x])
         for lv, t, u, x in secs:
             search.append([t, "lesson", s, u, x])
         for title, page in stage_pages(html_dir, s):
@@ -146,7 +256,7 @@ def index(html_dir):
                                         page):
                 search.append([t, "lesson", s, u, x])
         entry["api"], names = stage_api(html_dir, s)
-        for name, kind, u, x in names:
+        for name, kind, u, x in names + source_names(html_dir, s):
             search.append([name, kind, s, u, x])
         nav["stages"].append(entry)
     perf = parse(os.path.join(html_dir, "performance.html"))
@@ -154,9 +264,31 @@ def index(html_dir):
                          "url": "performance.html"})
     for lv, t, u, x in sections(perf, "performance.html"):
         search.append([t, "Performance", "the course", u, x])
+    for url in reading_order(nav):
+        set_reading(os.path.join(html_dir, url))
     write_js(os.path.join(html_dir, "nav.js"), "COURSE_NAV", nav)
     write_js(os.path.join(html_dir, "search-data.js"), "COURSE_SEARCH",
              search)
+
+
+def reading_order(nav):
+    """The URLs of the pages read in order, as site.js and the sidebar
+    list them."""
+    out = [nav["course"]["url"]]
+    for s in nav["stages"]:
+        out += [s["url"]] + [p["url"] for p in s["extra"]]
+        out += [s["diff"]["url"]] if s["diff"] else []
+    return out + [p["url"] for p in nav["extra"]]
+
+
+def set_reading(path):
+    """Lay a page out as text to read (site.css: body.reading)."""
+    with open(path, encoding="utf-8") as f:
+        page = f.read()
+    page = page.replace("<body data-course-root=",
+                        '<body class="reading" data-course-root=', 1)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(page)
 
 
 def write_js(path, var, data):

@@ -134,7 +134,8 @@ def check_spans(page, tree, md):
         if n.tag == "code" and not n.inside(
                 lambda p: p.tag == "pre" or "fragment" in p.classes()):
             if n.inside(lambda p: re.fullmatch(r"h[1-6]", p.tag) or
-                        "toc" in p.classes()):
+                        "toc" in p.classes() or
+                        "snippet-label" in p.classes()):
                 continue
             got.append(" ".join(n.text().split()))
     for s in sorted(set(got) - set(want)):
