@@ -133,7 +133,8 @@ test:
 
 # One Doxygen run per stage (the stages share names), then the course's,
 # with a diff page per stage (docs/diffpage.py); then one sidebar and one
-# search for all of them (docs/site.py).
+# search for all of them, and the whole course printed to a PDF
+# (docs/site.py).
 DOCS = build/docs
 docs:
 	@rm -rf $(DOCS)/html $(DOCS)/pages $(DOCS)/shots && mkdir -p $(DOCS)/html
@@ -149,7 +150,9 @@ docs:
 		DOC_HEADER=$(DOCS)/header-course.html doxygen docs/Doxyfile
 	@cp docs/site.js docs/site.css $(DOCS)/pages/pygments.css $(DOCS)/html/
 	@python3 docs/site.py index $(DOCS)/html
-	@echo "docs: open build/docs/html/index.html"
+	@rm -f $(DOCS)/course.pdf
+	@python3 docs/site.py book $(DOCS)/html $(DOCS)/course.pdf
+	@echo "docs: open build/docs/html/index.html; the whole course: $(DOCS)/course.pdf"
 
 # make diff FROM=1 TO=2: the code that stage 2's concept adds or changes
 # (tests/stage-diff says what it shows); LESSONS=1 adds the lessons.

@@ -139,18 +139,22 @@ def render_file(title, lines, anchor):
     added = sum(1 for l in lines if kind(l) == "add")
     removed = sum(1 for l in lines if kind(l) == "del")
     return added, removed, (
-        '<h2 class="diff-file" id="%s">%s</h2>\n'
+        '<h2 class="diff-file" id="%s">%s<a class="heading-link" '
+        'href="#%s" aria-label="Link to this file">#</a></h2>\n'
         '<pre class="diff">%s</pre>\n' % (anchor, html.escape(title),
-                                          "".join(rows)))
+                                          anchor, "".join(rows)))
 
 
 def page(prev, stage, text):
     """The Markdown page and its HTML body for the diff of two stages."""
     n = stage_num(stage)
     files = split_files(text)
-    index, bodies = [], []
+    index, bodies, seen = [], [], []
     for i, (title, lines) in enumerate(files):
-        anchor = "file%d" % (i + 1)
+        anchor = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+        while anchor in [a for a, _ in seen]:
+            anchor += "-%d" % (i + 1)
+        seen.append((anchor, title))
         added, removed, body = render_file(title, lines, anchor)
         bodies.append(body)
         if lines[0].startswith("Only in "):

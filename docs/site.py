@@ -9,13 +9,17 @@ box searches: every section of every page of the course, every file of
 every diff page and every source page, and every public name of every
 stage, each under its stage.
 
-docs/site.py book HTML_DIR OUT: write OUT, the whole course on one page
-in reading order (the course page, each lesson with its other pages, the
-Performance page), for Chromium to print to build/docs/course.pdf."""
+docs/site.py book HTML_DIR PDF: write HTML_DIR/course.html, the whole
+course on one page in reading order (the course page, each lesson with its
+other pages, the Performance page; not the diff pages), and print it to
+PDF with headless Chromium."""
 import json
 import os
 import re
+import shutil
+import subprocess
 import sys
+import tempfile
 
 sys.dont_write_bytecode = True
 from htmltree import parse  # noqa: E402
@@ -205,7 +209,7 @@ def source_names(html_dir, stage):
 
 def diff_files(html_dir, diff):
     """(name, kind, url, text) of each file of a diff page."""
-    return [[words(h.text()), "diff", diff + "#" + h.attrs["id"], ""]
+    return [[words(plain(h)), "diff", diff + "#" + h.attrs["id"], ""]
             for h in parse(os.path.join(html_dir, diff)).walk()
             if h.tag == "h2" and "diff-file" in h.classes()]
 
@@ -297,10 +301,71 @@ def write_js(path, var, data):
             data, ensure_ascii=False, separators=(",", ":"))))
 
 
+BOOK_HEAD = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"/>
+<title>The course: generators to cooperative multitasking, in C</title>
+<link href="doxygen.css" rel="stylesheet" type="text/css"/>
+<link href="pygments.css" rel="stylesheet" type="text/css"/>
+<link href="site.css" rel="stylesheet" type="text/css"/>
+</head>
+<body class="reading book">
+"""
+
+
+def book_part(html_dir, url):
+    """The title and text of a page, its links made relative to the root."""
+    with open(os.path.join(html_dir, url), encoding="utf-8") as f:
+        page = f.read()
+    start = page.index('<div class="header">')
+    end = page.index("<!-- contents -->", start)
+    part = page[start:end]
+    here = os.path.dirname(url)
+    if here:
+        part = re.sub(r'\b(href|src)="(?![a-z]+:|#|/)',
+                      r'\1="%s/' % here, part)
+    return '<section class="book-part">\n%s</div>\n</section>\n' % part
+
+
+def book(html_dir, pdf):
+    with open(os.path.join(html_dir, "nav.js"), encoding="utf-8") as f:
+        text = f.read()
+    nav = json.loads(text[text.index("=") + 1:].strip().rstrip(";"))
+    pages = [u for u in reading_order(nav) if not u.startswith("diff-")]
+    out = os.path.join(html_dir, "course.html")
+    with open(out, "w", encoding="utf-8") as f:
+        f.write(BOOK_HEAD)
+        for url in pages:
+            f.write(book_part(html_dir, url))
+        f.write("</body>\n</html>\n")
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not exe:
+        sys.stderr.write("docs/site.py: no chromium to print %s\n" % pdf)
+        return 1
+    profile = tempfile.mkdtemp(prefix="course-pdf-")
+    try:
+        r = subprocess.run(
+            [exe, "--headless", "--no-sandbox", "--disable-gpu",
+             "--disable-quic", "--no-first-run",
+             "--disable-background-networking", "--disable-component-update",
+             "--disable-sync", "--user-data-dir=" + profile,
+             "--no-pdf-header-footer", "--print-to-pdf=" + os.path.abspath(
+                 pdf), "file://" + os.path.abspath(out)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+    if r.returncode != 0 or not os.path.exists(pdf):
+        sys.stderr.write("docs/site.py: chromium could not print %s:\n%s" % (
+            pdf, r.stderr.decode(errors="replace")[-2000:]))
+        return 1
+    return 0
+
+
 def main(argv):
     if len(argv) == 2 and argv[0] == "index":
         index(argv[1])
         return 0
+    if len(argv) == 3 and argv[0] == "book":
+        return book(argv[1], argv[2])
     sys.stderr.write(__doc__)
     return 2
 
