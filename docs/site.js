@@ -144,6 +144,11 @@
         b.appendChild(link(p));
       });
     }
+    nav.extra.forEach(function (p) {
+      if (p.url !== here) return;
+      b.appendChild(document.createTextNode(" \u203a "));
+      b.appendChild(link(p));
+    });
     return b;
   }
 
