@@ -285,12 +285,25 @@ def reading_order(nav):
     return out + [p["url"] for p in nav["extra"]]
 
 
+# What a page read in order does not need: Doxygen's menu, which
+# site.css hides there, and the jQuery that draws it.
+MENU = re.compile(
+    r'<link href="tabs\.css"[^>]*>\n|'
+    r'<script type="text/javascript" src="(?:jquery|dynsections|menudata|'
+    r'menu)\.js"></script>\n|'
+    r'<script type="text/javascript">\n/\* @license[^\n]*\n\$\(function'
+    r'\(\) \{\n  initMenu\([^\n]*\n\}\);\n/\* @license-end \*/\n'
+    r'</script>\n|<div id="main-nav"></div>\n')
+
+
 def set_reading(path):
-    """Lay a page out as text to read (site.css: body.reading)."""
+    """Lay a page out as text to read (site.css: body.reading), without
+    Doxygen's menu."""
     with open(path, encoding="utf-8") as f:
         page = f.read()
     page = page.replace("<body data-course-root=",
                         '<body class="reading" data-course-root=', 1)
+    page = MENU.sub("", page)
     with open(path, "w", encoding="utf-8") as f:
         f.write(page)
 
