@@ -141,7 +141,8 @@ docs:
 	@python3 docs/diffpage.py $(DOCS)/pages
 	@sed 's#@UP@#../#g' docs/header.html >$(DOCS)/header-stage.html
 	@sed 's#@UP@##g' docs/header.html >$(DOCS)/header-course.html
-	@$(call each,DOC_TITLE=$$s DOC_INPUT=$$s DOC_MAIN=$$s/README.md \
+	@$(call each,DOC_TITLE=$$s DOC_INPUT="$$s $$s/exercises" \
+		DOC_MAIN=$$s/README.md \
 		DOC_HTML=html/$$s DOC_HEADER=$(DOCS)/header-stage.html \
 		doxygen docs/Doxyfile)
 	@DOC_TITLE='The course' \
