@@ -147,6 +147,7 @@ docs:
 		doxygen docs/Doxyfile)
 	@DOC_TITLE='The course' \
 		DOC_INPUT='docs/mainpage.md docs/performance.md $(DOCS)/pages' \
+		DOC_TESTS='$(wildcard tests/*.c)' \
 		DOC_MAIN=docs/mainpage.md DOC_HTML=html \
 		DOC_HEADER=$(DOCS)/header-course.html doxygen docs/Doxyfile
 	@cp docs/site.js docs/site.css $(DOCS)/pages/pygments.css $(DOCS)/html/
