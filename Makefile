@@ -133,23 +133,28 @@ test:
 
 # One Doxygen run per stage (the stages share names), then the course's,
 # with a diff page per stage (docs/diffpage.py); then one sidebar and one
-# search for all of them (docs/site.py).
+# search for all of them, and the whole course printed to a PDF
+# (docs/site.py).
 DOCS = build/docs
 docs:
 	@rm -rf $(DOCS)/html $(DOCS)/pages $(DOCS)/shots && mkdir -p $(DOCS)/html
 	@python3 docs/diffpage.py $(DOCS)/pages
 	@sed 's#@UP@#../#g' docs/header.html >$(DOCS)/header-stage.html
 	@sed 's#@UP@##g' docs/header.html >$(DOCS)/header-course.html
-	@$(call each,DOC_TITLE=$$s DOC_INPUT=$$s DOC_MAIN=$$s/README.md \
+	@$(call each,DOC_TITLE=$$s DOC_INPUT="$$s $$s/exercises" \
+		DOC_MAIN=$$s/README.md \
 		DOC_HTML=html/$$s DOC_HEADER=$(DOCS)/header-stage.html \
 		doxygen docs/Doxyfile)
 	@DOC_TITLE='The course' \
 		DOC_INPUT='docs/mainpage.md docs/performance.md docs/testing.md $(DOCS)/pages' \
+		DOC_TESTS='$(wildcard tests/*.c)' \
 		DOC_MAIN=docs/mainpage.md DOC_HTML=html \
 		DOC_HEADER=$(DOCS)/header-course.html doxygen docs/Doxyfile
 	@cp docs/site.js docs/site.css $(DOCS)/pages/pygments.css $(DOCS)/html/
 	@python3 docs/site.py index $(DOCS)/html
-	@echo "docs: open build/docs/html/index.html"
+	@rm -f $(DOCS)/course.pdf
+	@python3 docs/site.py book $(DOCS)/html $(DOCS)/course.pdf
+	@echo "docs: open build/docs/html/index.html; the whole course: $(DOCS)/course.pdf"
 
 # make diff FROM=1 TO=2: the code that stage 2's concept adds or changes
 # (tests/stage-diff says what it shows); LESSONS=1 adds the lessons.

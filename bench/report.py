@@ -864,6 +864,17 @@ def ucontext_stack(r):
 
 # ------------------------------------------------------------ plots
 
+# One colour, point and dash a series, the same in every panel: Okabe and
+# Ito's palette, which colour-blind readers can tell apart.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+           "#000000", "#999999"]
+
+
+def style(i):
+    return "lc rgb '%s' pt %d dt %d lw 1.5" % (
+        PALETTE[i % len(PALETTE)], i % 7 + 1, i // 3 % 3 + 1)
+
+
 def write_series(path, points):
     with open(path, "w") as f:
         for x, y, lo, hi in points:
@@ -872,15 +883,15 @@ def write_series(path, points):
 
 def switch_plot(r, out):
     plots = []
-    for ident, label in switch_rows(r):
+    for i, (ident, label) in enumerate(switch_rows(r)):
         points = [(actual_tasks(res, n), res["median_ns"], res["min_ns"], res["max_ns"])
                   for n, res in r["switch"][ident]["points"].items() if ok(res)]
         if not points:
             continue
         data = os.path.join(out, "switch-%s.dat" % ident)
         write_series(data, sorted(points))
-        plots.append("'%s' using 1:2:3:4 with yerrorlines title '%s' noenhanced" % (
-            data, label.replace("'", "")))
+        plots.append("'%s' using 1:2:3:4 with yerrorlines %s title '%s' "
+                     "noenhanced" % (data, style(i), label.replace("'", "")))
     return "\n".join([
         "set terminal svg size 900,680 dynamic background rgb 'white' font 'sans,13'",
         "set output '%s'" % os.path.join(out, "switch.svg"),
@@ -897,7 +908,7 @@ def echo_plot(r, out):
     panels = []
     for size in [str(s) for s in r["config"]["echo_sizes"]]:
         plots = []
-        for ident in echo_order(echo):
+        for i, ident in enumerate(echo_order(echo)):
             runs = echo["servers"][ident]["runs"][size]
             points = [(int(c), res["median_rt_per_s"], res["min_rt_per_s"],
                        res["max_rt_per_s"]) for c, res in runs.items() if ok(res)]
@@ -905,8 +916,9 @@ def echo_plot(r, out):
                 continue
             data = os.path.join(out, "echo-%s-%s.dat" % (ident, size))
             write_series(data, sorted(points))
-            plots.append("'%s' using 1:2:3:4 with yerrorlines title '%s' noenhanced" % (
-                data, echo["servers"][ident]["label"].replace("'", "")))
+            plots.append("'%s' using 1:2:3:4 with yerrorlines %s title '%s' "
+                         "noenhanced" % (data, style(i), echo["servers"][
+                             ident]["label"].replace("'", "")))
         panels.append("set title '%s-byte messages'\nplot %s" % (
             count(size), ", \\\n     ".join(plots)))
     return "\n".join([
@@ -916,7 +928,7 @@ def echo_plot(r, out):
         "(median, bars: min to max)'" % len(panels),
         "set logscale x", "set grid", "set yrange [0:*]", "set xrange [0.7:1500]",
         "set xlabel 'connections'", "set ylabel 'round trips/s'",
-        "set key bottom left font ',10'"] + panels + ["unset multiplot"])
+        "set key below font ',10'"] + panels + ["unset multiplot"])
 
 
 def draw(script, out, name):

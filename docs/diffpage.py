@@ -115,13 +115,14 @@ def kind(line):
     return {"+": "add", "-": "del"}.get(line[:1], "same")
 
 
-def render_file(title, lines, anchor):
+def render_rows(lines, lexer):
+    """The rows of a diff: one span a line, marked as added, removed, kept,
+    a header or a hunk's @@ line; also for the diffs inside the lessons
+    (docs/md-filter)."""
     lit = []
     for hunk in hunks(lines):
-        lit += highlight_hunk(hunk, lexer_for(title))
-    assert len(lit) == len(lines), title
-    added = sum(1 for l in lines if kind(l) == "add")
-    removed = sum(1 for l in lines if kind(l) == "del")
+        lit += highlight_hunk(hunk, lexer)
+    assert len(lit) == len(lines)
     rows = []
     for line, hl in zip(lines, lit):
         k = kind(line)
@@ -130,19 +131,30 @@ def render_file(title, lines, anchor):
         else:
             rows.append('<span class="%s"><span class="mark">%s</span>%s'
                         '</span>' % (k, html.escape(line[:1] or " "), hl))
+    return rows
+
+
+def render_file(title, lines, anchor):
+    rows = render_rows(lines, lexer_for(title))
+    added = sum(1 for l in lines if kind(l) == "add")
+    removed = sum(1 for l in lines if kind(l) == "del")
     return added, removed, (
-        '<h2 class="diff-file" id="%s">%s</h2>\n'
+        '<h2 class="diff-file" id="%s">%s<a class="heading-link" '
+        'href="#%s" aria-label="Link to this file">#</a></h2>\n'
         '<pre class="diff">%s</pre>\n' % (anchor, html.escape(title),
-                                          "".join(rows)))
+                                          anchor, "".join(rows)))
 
 
 def page(prev, stage, text):
     """The Markdown page and its HTML body for the diff of two stages."""
     n = stage_num(stage)
     files = split_files(text)
-    index, bodies = [], []
+    index, bodies, seen = [], [], []
     for i, (title, lines) in enumerate(files):
-        anchor = "file%d" % (i + 1)
+        anchor = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+        while anchor in [a for a, _ in seen]:
+            anchor += "-%d" % (i + 1)
+        seen.append((anchor, title))
         added, removed, body = render_file(title, lines, anchor)
         bodies.append(body)
         if lines[0].startswith("Only in "):
@@ -156,8 +168,7 @@ def page(prev, stage, text):
                 '&minus;%d</span>' % (added, removed)
         index.append('<li><a href="#%s">%s</a> %s</li>' % (
             anchor, html.escape(title), count))
-    body = '<link rel="stylesheet" href="pygments.css"/>\n' \
-        '<ul class="diff-index">\n%s\n</ul>\n%s' % (
+    body = '<ul class="diff-index">\n%s\n</ul>\n%s' % (
             "\n".join(index), "".join(bodies))
     md = ("# Stage %s: what changed since stage %s {#diff-%s}\n\n"
           "What [%s](%s/index.html) adds to [%s](%s/index.html): the "
@@ -170,6 +181,15 @@ def page(prev, stage, text):
               stage_num(prev), n, len(text.splitlines()), len(files), n,
               stage_num(prev), stage))
     return md, body
+
+
+def style_sheet():
+    """Pygments' colours for the diffs and the Python blocks; darker ones
+    when the reader's system is set to dark."""
+    where = ["pre.diff", "pre.hl"]
+    dark = HtmlFormatter(style="github-dark").get_style_defs(where)
+    return "%s\n@media screen and (prefers-color-scheme: dark) {\n%s\n}\n" % (
+        HtmlFormatter(style="default").get_style_defs(where), dark)
 
 
 def stage_num(stage):
@@ -185,7 +205,7 @@ def main(argv):
     stages = sorted(d for d in os.listdir(".")
                     if re.fullmatch(r"stage[0-9]-.*", d) and os.path.isdir(d))
     with open(os.path.join(out, "pygments.css"), "w") as f:
-        f.write(HtmlFormatter().get_style_defs("pre.diff"))
+        f.write(style_sheet())
     for prev, stage in zip(stages, stages[1:]):
         r = subprocess.run(["make", "-s", "diff", "FROM=" + stage_num(prev),
                             "TO=" + stage_num(stage)], capture_output=True,
@@ -201,4 +221,5 @@ def main(argv):
     return 0
 
 
-sys.exit(main(sys.argv[1:]))
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

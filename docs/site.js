@@ -1,4 +1,6 @@
-// The course's sidebar, page bar and search, on every page of the site.
+// The course's sidebar, page bar, previous/next and search, on every page
+// of the site. The reading order is the sidebar's: the course page, each
+// lesson with its other pages and its diff page, the Performance page.
 // nav.js (window.COURSE_NAV) lists the pages; search-data.js
 // (window.COURSE_SEARCH), loaded on the first search, holds every lesson
 // section and every stage's public names. URLs in both are relative to the
@@ -22,8 +24,19 @@
   function link(item, cls) {
     var a = el("a", { href: root + item.url }, item.title);
     if (cls) a.className = cls;
-    if (item.url.split("#")[0] === here) a.classList.add("here");
+    if (item.url === here) a.classList.add("here");
     return a;
+  }
+
+  // The pages in reading order, as the sidebar lists them.
+  function readingOrder(nav) {
+    var pages = [nav.course];
+    nav.stages.forEach(function (s) {
+      pages.push({ title: s.title, url: s.url });
+      pages = pages.concat(s.extra || []);
+      if (s.diff) pages.push(s.diff);
+    });
+    return pages.concat(nav.extra);
   }
 
   // The path of this page relative to the course root, as nav.js writes it.
@@ -61,9 +74,7 @@
     sum.appendChild(link({ title: s.title, url: s.url }));
     d.appendChild(sum);
     d.appendChild(list(s.sections, "sections"));
-    var more = [];
-    if (s.diff) more.push(s.diff);
-    if (s.extra) more = more.concat(s.extra);
+    var more = (s.extra || []).concat(s.diff ? [s.diff] : []);
     d.appendChild(list(more, "extra"));
     var api = el("div", { "class": "api" });
     api.appendChild(el("span", {}, "API: "));
@@ -109,21 +120,85 @@
     return side;
   }
 
-  // A line above the page: the course, this stage's lesson, the next one.
+  // A line above the page: the drawer's button on a phone, then where
+  // the page is: the course, this stage's lesson, this page.
   function bar(nav, current) {
     var b = el("div", { id: "course-bar" });
+    var menu = el("button", { id: "course-menu", type: "button",
+      "aria-controls": "course-nav", "aria-expanded": "false" },
+    "\u2630 Contents");
+    menu.addEventListener("click", function () {
+      var open = document.body.classList.toggle("nav-open");
+      menu.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+    b.appendChild(menu);
     b.appendChild(link(nav.course));
     if (current >= 0) {
       var s = nav.stages[current];
       b.appendChild(document.createTextNode(" \u203a "));
       b.appendChild(link({ title: s.title, url: s.url }));
+      var own = (s.extra || []).concat(s.diff ? [s.diff] : []);
+      own.forEach(function (p) {
+        if (p.url !== here) return;
+        b.appendChild(document.createTextNode(" \u203a "));
+        b.appendChild(link(p));
+      });
     }
-    var next = nav.stages[current + 1];
-    if (next) {
-      b.appendChild(document.createTextNode(" \u00b7 next: "));
-      b.appendChild(link({ title: next.title, url: next.url }, "next"));
-    }
+    nav.extra.forEach(function (p) {
+      if (p.url !== here) return;
+      b.appendChild(document.createTextNode(" \u203a "));
+      b.appendChild(link(p));
+    });
     return b;
+  }
+
+  // Previous and next at the end of a page that is read in order.
+  function pager(nav) {
+    var pages = readingOrder(nav);
+    var at = -1;
+    pages.forEach(function (p, i) { if (p.url === here) at = i; });
+    if (at < 0) return null;
+    var p = el("nav", { "class": "pager", "aria-label": "Previous and next" });
+    [[at - 1, "prev", "Previous"], [at + 1, "next", "Next"]].forEach(
+      function (w) {
+        var page = pages[w[0]];
+        if (!page) return;
+        var a = el("a", { href: root + page.url, "class": w[1],
+          rel: w[1] });
+        a.appendChild(el("span", {}, w[2]));
+        a.appendChild(document.createTextNode(page.title));
+        p.appendChild(a);
+      });
+    return p;
+  }
+
+  // Mark in the sidebar the section of this page being read: the last one
+  // whose heading is above the top quarter of the window.
+  function followSections(side) {
+    var links = {};
+    side.querySelectorAll("ul.sections a").forEach(function (a) {
+      var u = new URL(a.href);
+      if (u.hash && u.pathname === location.pathname) links[u.hash] = a;
+    });
+    var heads = Array.from(document.querySelectorAll(
+      "div.textblock > h1[id]")).filter(function (h) {
+      return links["#" + h.id];
+    });
+    if (!heads.length) return;
+    var now = null;
+    function update() {
+      var cur = heads[0];
+      heads.forEach(function (h) {
+        if (h.getBoundingClientRect().top < window.innerHeight / 4) cur = h;
+      });
+      var a = links["#" + cur.id];
+      if (a === now) return;
+      if (now) now.classList.remove("reading-now");
+      a.classList.add("reading-now");
+      now = a;
+    }
+    window.addEventListener("scroll", update, { passive: true });
+    update();
   }
 
   function box() { return document.getElementById("course-search"); }
@@ -171,18 +246,45 @@
     found.slice(0, 100).forEach(function (f) {
       var e = f[1];
       var li = el("li", { "data-stage": e[2] });
-      li.appendChild(link({ title: e[0], url: e[3] }));
+      var a = link({ title: "", url: e[3] });
+      highlight(a, e[0], words);
+      li.appendChild(a);
       li.appendChild(el("span", { "class": "where" },
         e[1] + ", " + (stageTitles[e[2]] || e[2])));
-      var at = e[4].toLowerCase().indexOf(words[0]);
-      if (at >= 0) {
-        li.appendChild(el("span", { "class": "excerpt" },
-          (at > 40 ? "\u2026" : "") +
-          e[4].slice(Math.max(0, at - 40), at + 80) + "\u2026"));
+      var x = excerpt(e[4], words[0]);
+      if (x) {
+        var span = el("span", { "class": "excerpt" });
+        highlight(span, x, words);
+        li.appendChild(span);
       }
       ul.appendChild(li);
     });
     results.appendChild(ul);
+  }
+
+  // About 120 characters of text around the first place it holds word,
+  // cut at spaces, not in the middle of a word.
+  function excerpt(text, word) {
+    var at = text.toLowerCase().indexOf(word);
+    if (at < 0) return "";
+    var from = Math.max(0, at - 40);
+    var to = Math.min(text.length, at + 80);
+    if (from > 0) from = text.lastIndexOf(" ", from) + 1;
+    var end = text.indexOf(" ", to);
+    to = end < 0 ? text.length : end;
+    return (from > 0 ? "\u2026" : "") + text.slice(from, to) +
+      (to < text.length ? "\u2026" : "");
+  }
+
+  // Put text into e with every word of the query in a <mark>.
+  function highlight(e, text, words) {
+    var re = new RegExp("(" + words.map(function (w) {
+      return w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    }).join("|") + ")", "gi");
+    text.split(re).forEach(function (part, i) {
+      e.appendChild(i % 2 ? el("mark", {}, part) :
+        document.createTextNode(part));
+    });
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -197,10 +299,19 @@
     var current = stageOfPage(nav);
     var body = document.body;
     body.insertBefore(bar(nav, current), body.firstChild);
-    body.insertBefore(sidebar(nav, current), body.firstChild);
+    var side = sidebar(nav, current);
+    body.insertBefore(side, body.firstChild);
     body.classList.add("with-course-nav");
+    var contents = document.querySelector("div.contents");
+    var p = pager(nav);
+    if (p && contents) contents.appendChild(p);
+    followSections(side);
+    side.addEventListener("click", function (ev) {
+      if (ev.target.tagName === "A") body.classList.remove("nav-open");
+    });
     document.addEventListener("keydown", function (ev) {
       var t = ev.target.tagName;
+      if (ev.key === "Escape") body.classList.remove("nav-open");
       if (ev.key === "/" && t !== "INPUT" && t !== "TEXTAREA") {
         ev.preventDefault();
         box().focus();

@@ -12,6 +12,11 @@ Checks (all by default):
              text and code swapped, or a span left open
   lists      a paragraph that starts with "- ": a list shown as text
   links      a local link or image to a file that does not exist
+  quotes     a quoted block (div.snippet.quote, docs/md-filter) without a
+             link to its source page, or whose link does not lead to the
+             lines it shows
+  anchors    an opaque heading anchor (autotoc_md...) or a heading of a
+             page read in order without an id and a link to it
   nav        a page or anchor of the sidebar (nav.js) or of the search
              (search-data.js) that does not exist
 """
@@ -136,7 +141,8 @@ def check_spans(page, tree, md):
         if n.tag == "code" and not n.inside(
                 lambda p: p.tag == "pre" or "fragment" in p.classes()):
             if n.inside(lambda p: re.fullmatch(r"h[1-6]", p.tag) or
-                        "toc" in p.classes()):
+                        "toc" in p.classes() or
+                        "snippet-label" in p.classes()):
                 continue
             got.append(" ".join(n.text().split()))
     for s in sorted(set(got) - set(want)):
@@ -164,6 +170,84 @@ def check_links(page, tree, md):
         path = url.split("#")[0].split("?")[0]
         if path and not os.path.exists(os.path.join(here, path)):
             yield "broken link: " + url
+
+
+SOURCES = {}
+
+
+def source_lines(path):
+    """{line number: text} of a Doxygen source page."""
+    if path not in SOURCES:
+        lines = {}
+        for n in parse(path).walk() if os.path.exists(path) else []:
+            if n.tag == "div" and "line" in n.classes():
+                a = [c for c in n.children if not isinstance(c, str)
+                     and c.tag == "a" and re.fullmatch(
+                         r"l[0-9]+", c.attrs.get("id", ""))]
+                if a:
+                    lines[int(a[0].attrs["id"][1:])] = code_text(n)
+        SOURCES[path] = lines
+    return SOURCES[path]
+
+
+def code_text(n):
+    """The text of a line of code without its line number and tooltips."""
+    if isinstance(n, str):
+        return n
+    if "lineno" in n.classes() or "ttc" in n.classes():
+        return ""
+    return "".join(code_text(c) for c in n.children)
+
+
+def dedent(lines):
+    """Lines without the indent they share (Doxygen drops a block's)."""
+    cut = min((len(l) - len(l.lstrip()) for l in lines if l.strip()),
+              default=0)
+    return [l[cut:] for l in lines]
+
+
+def check_quotes(page, tree, md):
+    for q in tree.walk():
+        if not {"snippet", "quote"} <= set(q.classes()):
+            continue
+        a = next((n for n in q.walk() if n.tag == "a"
+                  and "source" in n.classes()), None)
+        frag = next((n for n in q.walk() if "fragment" in n.classes()), None)
+        shown = [code_text(n).rstrip() for n in frag.walk()
+                 if "line" in n.classes() and n.tag == "div"] if frag else []
+        if a is None:
+            yield "quote without a source link: %r" % (shown[:1],)
+            continue
+        url, _, anchor = a.attrs.get("href", "").partition("#")
+        first, last = map(int, a.attrs.get("data-lines", "0-0").split("-"))
+        src = source_lines(os.path.join(os.path.dirname(page), url))
+        if not re.fullmatch(r"l[0-9]+", anchor) or int(anchor[1:]) != first:
+            yield "quote link %s does not point at line %d" % (
+                a.attrs.get("href"), first)
+            continue
+        there = [src.get(i, "\0").rstrip() for i in range(first, last + 1)]
+        if dedent(there) != dedent(shown):
+            yield "quote link %s: lines %d to %d are not the quote %r" % (
+                a.attrs.get("href"), first, last, shown[:1])
+
+
+def check_anchors(page, tree, md):
+    for n in tree.walk():
+        for k in ("id", "href"):
+            if "autotoc_md" in n.attrs.get(k, ""):
+                yield "opaque anchor: %s=%s" % (k, n.attrs[k])
+    body = next((n for n in tree.walk() if n.tag == "body"), None)
+    if body is None or "reading" not in body.classes():
+        return
+    for h in tree.walk():
+        if re.fullmatch(r"h[1-3]", h.tag) and h.inside(
+                lambda p: "textblock" in p.classes()):
+            link = [c for c in h.children if not isinstance(c, str)
+                    and "heading-link" in c.classes()]
+            if not h.attrs.get("id") or not link or \
+                    link[0].attrs.get("href") != "#" + h.attrs["id"]:
+                yield "heading without an anchor and its link: %r" % \
+                    " ".join(h.text().split())
 
 
 def js_data(path):
@@ -221,6 +305,8 @@ CHECKS = {
     "spans": check_spans,
     "lists": check_lists,
     "links": check_links,
+    "quotes": check_quotes,
+    "anchors": check_anchors,
 }
 
 

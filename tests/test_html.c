@@ -4,7 +4,8 @@
  * each over every page; the browser tests open pages in headless Chromium
  * with tests/browser.py, which saves screenshots to build/docs/shots. See
  * those scripts for what each check looks for. Run make docs first (make
- * test does).
+ * test does); it also prints build/docs/course.pdf, which the pdf test
+ * reads.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
@@ -51,6 +52,8 @@ Test(html, a_lessons_title_is_its_first_heading) { check("titles"); }
 Test(html, inline_code_is_the_sources_code_spans) { check("spans"); }
 Test(html, no_list_shown_as_text) { check("lists"); }
 Test(html, local_links_resolve) { check("links"); }
+Test(html, every_quote_links_to_the_lines_it_quotes) { check("quotes"); }
+Test(html, every_heading_has_a_readable_anchor) { check("anchors"); }
 Test(html, the_sidebar_and_the_search_link_to_pages_that_exist)
 {
     check("nav");
@@ -64,7 +67,7 @@ static void browse(const char *args)
     script("browser.py", all);
 }
 
-Test(browser, the_course_page_and_every_lesson_load_with_the_sidebar)
+Test(browser, every_page_read_in_order_loads_and_reads_on_desktop_phone_and_dark)
 {
     browse("pages --lessons");
 }
@@ -83,4 +86,14 @@ Test(browser, search_finds_task_send_in_more_than_one_stage)
 Test(browser, search_finds_select_in_more_than_one_stage)
 {
     browse("search select");
+}
+
+Test(browser, search_for_a_subsection_opens_the_page_at_its_heading)
+{
+    browse("heading");
+}
+
+Test(browser, the_pdf_holds_every_lesson_in_order)
+{
+    browse("pdf build/docs/course.pdf");
 }
