@@ -144,7 +144,7 @@ docs:
 		DOC_HTML=html/$$s DOC_HEADER=$(DOCS)/header-stage.html \
 		doxygen docs/Doxyfile)
 	@DOC_TITLE='The course' \
-		DOC_INPUT='docs/mainpage.md docs/performance.md $(DOCS)/pages' \
+		DOC_INPUT='docs/mainpage.md docs/performance.md docs/testing.md $(DOCS)/pages' \
 		DOC_MAIN=docs/mainpage.md DOC_HTML=html \
 		DOC_HEADER=$(DOCS)/header-course.html doxygen docs/Doxyfile
 	@cp docs/site.js docs/site.css $(DOCS)/pages/pygments.css $(DOCS)/html/

@@ -154,6 +154,11 @@ def index(html_dir):
                          "url": "performance.html"})
     for lv, t, u, x in sections(perf, "performance.html"):
         search.append([t, "Performance", "the course", u, x])
+    testing = parse(os.path.join(html_dir, "testing.html"))
+    nav["extra"].append({"title": page_title(testing),
+                         "url": "testing.html"})
+    for lv, t, u, x in sections(testing, "testing.html"):
+        search.append([t, "Testing", "the course", u, x])
     write_js(os.path.join(html_dir, "nav.js"), "COURSE_NAV", nav)
     write_js(os.path.join(html_dir, "search-data.js"), "COURSE_SEARCH",
              search)

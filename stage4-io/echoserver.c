@@ -59,8 +59,9 @@ static void serve(int fd)
 
 static const char usage[] =
     "usage: echoserver [--host ADDRESS] [--port PORT]\n"
-    "  --host ADDRESS  the IPv4 address to listen on "
-    "(default 127.0.0.1)\n"
+    "  --host ADDRESS  the IPv4 or IPv6 address to listen on "
+    "(default 127.0.0.1;\n"
+    "                  :: is every address)\n"
     "  --port PORT     the TCP port, 0 to 65535; 0 takes any free "
     "port (default 0)\n"
     "Sends every byte back to its client. The first line on stdout "

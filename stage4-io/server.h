@@ -10,16 +10,19 @@
 #ifndef SERVER_H
 #define SERVER_H
 
-#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "task.h"
 
 /** A TCP server. */
 typedef struct server {
-    const char *name;        /**< The program, for its messages. */
-    const char *usage;       /**< Its usage message (see args.h). */
-    void (*serve)(int fd);   /**< Starts a task for a new connection. */
-    struct sockaddr_in addr; /**< Where it listens; 127.0.0.1:0 at first. */
+    const char *name;             /**< The program, for its messages. */
+    const char *usage;            /**< Its usage message (see args.h). */
+    void (*serve)(int fd);        /**< Starts a task for a new connection. */
+    const char *host;             /**< The address asked; 127.0.0.1 at first. */
+    unsigned short port;          /**< The port asked for; 0 at first. */
+    struct sockaddr_storage addr; /**< Where it listens, once it does. */
+    socklen_t addr_len;           /**< The length of addr. */
 } server;
 
 /**
@@ -33,8 +36,8 @@ void server_init(server *s, const char *name, const char *usage,
                  void (*serve)(int fd));
 
 /**
- * Read `--host ADDRESS` or `--port PORT` at argv[*i]; a bad value prints
- * the usage and exits with 2.
+ * Read `--host ADDRESS` (IPv4 or IPv6, in numbers: 127.0.0.1, ::1, ::) or
+ * `--port PORT` at argv[*i]; a bad value prints the usage and exits with 2.
  * @param s the server
  * @param argc the number of arguments
  * @param argv the arguments
@@ -45,15 +48,17 @@ int server_option(server *s, int argc, char **argv, int *i);
 
 /**
  * Listen on the server's address and start its listener task; the address
- * gets the port the kernel gave.
+ * gets the port the kernel gave. A new connection whose fd select() cannot
+ * watch is closed at once; a flood of them is said once on stderr.
  * @param s the server
  * @return 0, or -1 after saying why on stderr
  */
 int server_start(server *s);
 
 /**
- * Stop on SIGINT and SIGTERM, then print `listening on HOST:PORT`, the
- * first line on stdout, for whoever waits for it.
+ * Stop on SIGINT and SIGTERM, then print `listening on HOST:PORT` (or
+ * `listening on [HOST]:PORT` for IPv6), the first line on stdout, for
+ * whoever waits for it.
  * @param s the server
  */
 void server_announce(const server *s);

@@ -41,16 +41,17 @@ static task_status parent_main(task *t)
 {
     TASK_BEGIN(t);
     TASK_YIELD_CATCH(t, new_child(0));
-    if (!t->error) {
-        printf("good child says: %s\n", t->sent.as.s);
-        TASK_YIELD_CATCH(t, new_child(1));
-    }
-    if (!t->error)
-        printf("bad child says: %s\n", t->sent.as.s);
-    if (t->error) {
-        printf("caught exception: %s\n", t->error->message);
-        t->error = NULL;
-    }
+    if (t->error)
+        goto except;
+    printf("good child says: %s\n", t->sent.as.s);
+    TASK_YIELD_CATCH(t, new_child(1));
+    if (t->error)
+        goto except;
+    printf("bad child says: %s\n", t->sent.as.s);
+    TASK_RETURN(t, value_none());
+except:
+    printf("caught exception: %s\n", t->error->message);
+    t->error = NULL;
     TASK_END(t);
 }
 

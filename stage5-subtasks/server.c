@@ -2,9 +2,11 @@
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -19,7 +21,36 @@ typedef struct listener {
     const server *server;
     int fd;
     double pause; /* seconds to wait before the next accept; 0: no error */
+    int refusing; /* 1: the last connection had an fd past select()'s */
 } listener;
+
+/* Start a task for a new connection, or close it at once if select()
+ * cannot watch its fd. A flood of those is said once, until a connection
+ * has an fd that select() can watch again. */
+static void admit(listener *l, int fd)
+{
+    if (fd < FD_SETSIZE) {
+        l->refusing = 0;
+        l->server->serve(fd);
+        return;
+    }
+    if (!l->refusing)
+        fprintf(stderr, "%s: connection on fd %d closed: %s\n",
+                l->server->name, fd, io_error_fd_limit.message);
+    l->refusing = 1;
+    close(fd);
+}
+
+/* How long to pause after an accept error: 10 ms after the first, then
+ * twice as long each time, up to 1 s. */
+static double next_pause(double pause)
+{
+    if (pause == 0)
+        return 0.01;
+    if (pause < 0.5)
+        return 2 * pause;
+    return 1;
+}
 
 static task_status listener_main(task *t)
 {
@@ -32,7 +63,7 @@ static task_status listener_main(task *t)
             break;
         if (!t->error) {
             l->pause = 0;
-            l->server->serve((int)t->sent.as.i);
+            admit(l, (int)t->sent.as.i);
             continue;
         }
         /* Out of fds, most likely: the socket stays readable, so pause
@@ -42,7 +73,7 @@ static task_status listener_main(task *t)
             fprintf(stderr, "%s: accept: %s\n", l->server->name,
                     t->error->message);
         t->error = NULL;
-        l->pause = l->pause == 0 ? 0.01 : l->pause < 0.5 ? 2 * l->pause : 1;
+        l->pause = next_pause(l->pause);
         TASK_YIELD_VALUE(t, io_sleep(&l->wait, l->pause));
     }
     TASK_FINALLY(t);
@@ -57,8 +88,31 @@ void server_init(server *s, const char *name, const char *usage,
     s->name = name;
     s->usage = usage;
     s->serve = serve;
-    s->addr.sin_family = AF_INET;
-    s->addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    s->host = "127.0.0.1";
+}
+
+/* Put host and port into s->addr. Returns 0, or -1 if host is not an IPv4
+ * or IPv6 address written in numbers. */
+static int resolve(server *s)
+{
+    struct addrinfo hints, *ai;
+    struct in_addr v4;
+    char port[8];
+
+    /* getaddrinfo takes 1.2.3 as 1.2.0.3, as inet_aton does: not here. */
+    if (!strchr(s->host, ':') && inet_pton(AF_INET, s->host, &v4) != 1)
+        return -1;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+    snprintf(port, sizeof port, "%u", s->port);
+    if (getaddrinfo(s->host, port, &hints, &ai) != 0)
+        return -1;
+    memcpy(&s->addr, ai->ai_addr, ai->ai_addrlen);
+    s->addr_len = ai->ai_addrlen;
+    freeaddrinfo(ai);
+    return 0;
 }
 
 int server_option(server *s, int argc, char **argv, int *i)
@@ -68,16 +122,18 @@ int server_option(server *s, int argc, char **argv, int *i)
     if (*i + 1 >= argc)
         return 0;
     if (strcmp(opt, "--host") == 0) {
-        if (inet_pton(AF_INET, argv[++*i], &s->addr.sin_addr) != 1) {
-            fprintf(stderr, "%s: --host wants an IPv4 address such as "
-                            "127.0.0.1, not '%s'\n", s->name, argv[*i]);
+        s->host = argv[++*i];
+        if (resolve(s) < 0) {
+            fprintf(stderr, "%s: --host wants an IPv4 or IPv6 address such "
+                            "as 127.0.0.1 or ::1, not '%s'\n", s->name,
+                    s->host);
             args_usage(s->usage);
         }
         return 1;
     }
     if (strcmp(opt, "--port") == 0) {
-        s->addr.sin_port = htons(
-            (unsigned short)args_number(s->usage, opt, argv[++*i], 0, 65535));
+        s->port =
+            (unsigned short)args_number(s->usage, opt, argv[++*i], 0, 65535);
         return 1;
     }
     return 0;
@@ -96,19 +152,19 @@ static void raise_fd_limit(void)
     }
 }
 
-/* A TCP socket listening on addr; addr gets the port it really has. */
-static int listen_on(struct sockaddr_in *addr)
+/* A TCP socket listening on s->addr; s->addr gets the port it really
+ * has. */
+static int listen_on(server *s)
 {
-    socklen_t len = sizeof *addr;
     int one = 1;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int fd = socket(s->addr.ss_family, SOCK_STREAM, 0);
 
     if (fd < 0)
         return -1;
     if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
-        bind(fd, (struct sockaddr *)addr, sizeof *addr) < 0 ||
+        bind(fd, (struct sockaddr *)&s->addr, s->addr_len) < 0 ||
         listen(fd, SOMAXCONN) < 0 ||
-        getsockname(fd, (struct sockaddr *)addr, &len) < 0) {
+        getsockname(fd, (struct sockaddr *)&s->addr, &s->addr_len) < 0) {
         int err = errno;
 
         close(fd);
@@ -118,18 +174,31 @@ static int listen_on(struct sockaddr_in *addr)
     return fd;
 }
 
+/* s->addr as HOST:PORT, or [HOST]:PORT for an IPv6 host, into buf. */
+static const char *address(const server *s, char *buf, size_t len)
+{
+    char host[64], port[8];
+
+    if (getnameinfo((const struct sockaddr *)&s->addr, s->addr_len, host,
+                    sizeof host, port, sizeof port,
+                    NI_NUMERICHOST | NI_NUMERICSERV) != 0)
+        snprintf(host, sizeof host, "?");
+    snprintf(buf, len, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
+    return buf;
+}
+
 int server_start(server *s)
 {
-    char host[INET_ADDRSTRLEN];
+    char where[80];
     listener *l;
     int fd;
 
     raise_fd_limit();
-    fd = listen_on(&s->addr);
+    resolve(s);
+    fd = listen_on(s);
     if (fd < 0) {
-        inet_ntop(AF_INET, &s->addr.sin_addr, host, sizeof host);
-        fprintf(stderr, "%s: cannot listen on %s:%u: %s\n", s->name, host,
-                (unsigned)ntohs(s->addr.sin_port), strerror(errno));
+        fprintf(stderr, "%s: cannot listen on %s: %s\n", s->name,
+                address(s, where, sizeof where), strerror(errno));
         return -1;
     }
     l = io_spawn(listener_main, sizeof *l);
@@ -145,11 +214,10 @@ int server_start(server *s)
 
 void server_announce(const server *s)
 {
-    char host[INET_ADDRSTRLEN];
+    char where[80];
 
     io_stop_on_signals(); /* before the line: whoever reads it may signal */
-    inet_ntop(AF_INET, &s->addr.sin_addr, host, sizeof host);
-    printf("listening on %s:%u\n", host, (unsigned)ntohs(s->addr.sin_port));
+    printf("listening on %s\n", address(s, where, sizeof where));
     fflush(stdout);
 }
 

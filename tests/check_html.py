@@ -51,6 +51,8 @@ def source_of(page, html_dir, root):
         return os.path.join(root, "docs", "mainpage.md")
     if rel == "performance.html":
         return os.path.join(root, "docs", "performance.md")
+    if rel == "testing.html":
+        return os.path.join(root, "docs", "testing.md")
     m = re.fullmatch(r"(stage[0-9][^/]*)/index\.html", rel)
     if m:
         return os.path.join(root, m.group(1), "README.md")

@@ -104,10 +104,11 @@ void raise_fd_limit(void)
               (long)r.rlim_cur);
 }
 
-/* Read the line "listening on 127.0.0.1:PORT" and return PORT. */
+/* Read the line "listening on 127.0.0.1:PORT", or "[::1]:PORT" or
+ * "[::]:PORT" for IPv6, and return PORT; srv.ipv6 says which. */
 int read_port(int fd)
 {
-    char line[128];
+    char line[128], host[64] = "";
     size_t n = 0;
     int port = -1, end = -1;
     struct pollfd p = {fd, POLLIN, 0};
@@ -119,17 +120,26 @@ int read_port(int fd)
             break;
     }
     line[n] = '\0';
-    sscanf(line, "listening on 127.0.0.1:%d\n%n", &port, &end);
-    cr_assert(end == (int)n && port > 0 && port < 65536,
-              "first line: expected 'listening on 127.0.0.1:PORT', got '%s'",
-              line);
+    sscanf(line, "listening on %63[^ ]\n%n", host, &end);
+    if (strrchr(host, ':')) {
+        port = atoi(strrchr(host, ':') + 1);
+        *strrchr(host, ':') = '\0';
+    }
+    srv.ipv6 = strcmp(host, "[::1]") == 0 || strcmp(host, "[::]") == 0;
+    cr_assert(end == (int)n && port > 0 && port < 65536 &&
+                  (srv.ipv6 || strcmp(host, "127.0.0.1") == 0),
+              "first line: expected 'listening on 127.0.0.1:PORT' (or "
+              "[::1] or [::]), got '%s'", line);
     return port;
 }
 
+/* A socket connected to the server at port, over ::1 if it listens on
+ * IPv6, else over 127.0.0.1. */
 int connect_to(int port, int rcvbuf)
 {
     struct sockaddr_in a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in6 a6;
+    int fd = socket(srv.ipv6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
 
     cr_assert(fd >= 0, "socket: %s", strerror(errno));
     if (rcvbuf)
@@ -138,7 +148,12 @@ int connect_to(int port, int rcvbuf)
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     a.sin_port = htons((unsigned short)port);
-    cr_assert(connect(fd, (struct sockaddr *)&a, sizeof a) == 0,
+    memset(&a6, 0, sizeof a6);
+    a6.sin6_family = AF_INET6;
+    a6.sin6_addr = in6addr_loopback;
+    a6.sin6_port = htons((unsigned short)port);
+    cr_assert((srv.ipv6 ? connect(fd, (struct sockaddr *)&a6, sizeof a6)
+                        : connect(fd, (struct sockaddr *)&a, sizeof a)) == 0,
               "connect to port %d: %s", port, strerror(errno));
     return fd;
 }
@@ -223,7 +238,7 @@ char *file_text(int fd)
 
 /* ---- the server ---- */
 
-struct server srv = {-1, -1, -1, 0};
+struct server srv = {-1, -1, -1, 0, 0};
 
 /* Start the server argv on stdin /dev/null and read the port it says. */
 void server_launch(char *const argv[])

@@ -36,6 +36,7 @@ struct server {
     int out;  /* the read end of its stdout */
     int err;  /* a temp file with its stderr */
     int port;
+    int ipv6; /* it listens on [::1] or [::]: connect_to uses ::1 */
 };
 extern struct server srv;
 void server_launch(char *const argv[]);

@@ -1,6 +1,7 @@
 /* test_exercises: each exercise's check passes on its reference solution
  * and on the other correct answers beside it (each a patch to the starter),
- * and fails on its starter, which builds and runs. The starter is the one
+ * fails on the wrong answers beside it, and fails on its starter, which
+ * builds and runs, saying what to do rather than the answer. The starter is the one
  * git holds once the reader has changed the file (see ex_starter), so that
  * a reader's work in progress changes nothing here, and its hash is the
  * one in the list of exercises, so that "not started" stays true on a
@@ -54,7 +55,54 @@ ParameterizedTest(struct answer *a, exercises, answer_passes)
     text_free(&report);
 }
 
+/* The wrong answers beside an exercise (patches NAME.wrongN.patch) must
+ * fail its check, and the report of 1.1 must not tell the count that its
+ * lesson asks the reader to predict. */
+ParameterizedTestParameters(exercises, wrong_answer_fails)
+{
+    struct answer *a = cr_malloc(sizeof *a * (size_t)nexercises * 4);
+    char path[4096];
+    size_t n = 0;
+
+    for (int i = 0; i < nexercises; i++)
+        for (int v = -1; v >= -4; v--) {
+            ex_solution_path(&exercises[i], v, path, sizeof path);
+            if (access(path, R_OK) == 0)
+                a[n++] = (struct answer){i, v};
+        }
+    return cr_make_param_array(struct answer, a, n);
+}
+
+ParameterizedTest(struct answer *a, exercises, wrong_answer_fails)
+{
+    const struct exercise *e = &exercises[a->exercise];
+    struct text report = {0};
+    char path[4096], tag[16];
+    enum ex_result r;
+
+    snprintf(tag, sizeof tag, "wrong%d", -a->variant);
+    cr_assert(ex_solution(e, a->variant, path, sizeof path, &report), "%s",
+              report.s);
+    r = ex_try(e, path, tag, &report);
+    cr_expect(r == EX_WRONG || r == EX_CRASHED, "exercise %s passes (or "
+              "does not build) on wrong answer %d (result %d):\n%s", e->id,
+              -a->variant, (int)r, report.s ? report.s : "");
+    if (strcmp(e->id, "1.1") == 0)
+        cr_expect(!strstr(text_str(&report), "17"), "exercise 1.1 tells the "
+                  "count:\n%s", text_str(&report));
+    text_free(&report);
+}
+
 ParameterizedTestParameters(exercises, starter_fails)
+{
+    int *index = cr_malloc(sizeof *index * (size_t)nexercises);
+
+    for (int i = 0; i < nexercises; i++)
+        index[i] = i;
+    return cr_make_param_array(int, index, (size_t)nexercises);
+}
+
+ParameterizedTestParameters(exercises, part_starter_is_the_runtime)
 {
     int *index = cr_malloc(sizeof *index * (size_t)nexercises);
 
@@ -81,6 +129,81 @@ ParameterizedTest(int *index, exercises, starter_fails)
     cr_expect_eq(r, EX_WRONG, "the starter of exercise %s should build, "
                  "run and fail its check (result %d):\n%s", e->id, (int)r,
                  report.s ? report.s : "");
+    /* What to do, not the output the lesson may ask to predict. */
+    cr_expect(strstr(text_str(&report), "TODO") &&
+              !strstr(text_str(&report), "expected"),
+              "on its starter, exercise %s shows more than what to do:\n%s",
+              e->id, text_str(&report));
+    text_free(&report);
+}
+
+/* s without its comments, its #line lines, and blank lines; the trailing
+ * spaces a removed comment leaves are removed too. */
+static char *code_of(const char *s)
+{
+    struct text t = {0}, line = {0};
+
+    while (*s) {
+        if (s[0] == '/' && s[1] == '*') {
+            const char *end = strstr(s + 2, "*/");
+
+            s = end ? end + 2 : s + strlen(s);
+            continue;
+        }
+        if (*s != '\n') {
+            text_add(&line, s++, 1);
+            continue;
+        }
+        s++;
+        while (line.len > 0 && (line.s[line.len - 1] == ' ' ||
+                                line.s[line.len - 1] == '\t'))
+            line.s[--line.len] = '\0';
+        if (line.len > 0 && strncmp(line.s, "#line ", 6) != 0) {
+            text_add(&t, line.s, line.len);
+            text_add(&t, "\n", 1);
+        }
+        line.len = 0;
+    }
+    text_free(&line);
+    text_add(&t, "", 0);
+    return t.s;
+}
+
+/* The starter of an exercise that is a part of the runtime is a copy of
+ * the runtime's code: spliced into its runtime file, it gives that file's
+ * code back. When the runtime changes, so must the starter (and its hash,
+ * and the patches beside it). */
+ParameterizedTest(int *index, exercises, part_starter_is_the_runtime)
+{
+    const struct exercise *e = &exercises[*index];
+    const struct ex_part *p = ex_part_of(e);
+    struct text report = {0};
+    char starter[4096], base[4096], out[4200], *a, *b, *want, *have;
+    int line = 1;
+
+    if (!p)
+        return;
+    cr_assert(ex_starter(e, "copy", starter, sizeof starter, &report), "%s",
+              report.s);
+    snprintf(base, sizeof base, "%s/%s/%s", COURSE_ROOT, e->stage, p->file);
+    snprintf(out, sizeof out, "%s.spliced.c", starter);
+    cr_assert(ex_splice(base, starter, out, &report), "%s", report.s);
+    want = text_read_file(base);
+    have = text_read_file(out);
+    cr_assert(want && have, "cannot read %s or %s", base, out);
+    a = code_of(want);
+    b = code_of(have);
+    for (size_t i = 0; a[i] && a[i] == b[i]; i++)
+        line += a[i] == '\n';
+    cr_expect(strcmp(a, b) == 0, "the starter of exercise %s is not %s's code any "
+                     "more (line %d of its code, without comments): copy "
+                     "the definitions it has from %s again, and update its "
+                     "hash and the patches beside it", e->id, p->file, line,
+                     p->file);
+    free(a);
+    free(b);
+    free(want);
+    free(have);
     text_free(&report);
 }
 
@@ -103,8 +226,9 @@ static char *make_output(const char *args, int *status)
     return out.s;
 }
 
-/* make exercise with a bad name lists the exercises and fails; make
- * exercises gives each exercise one line with its state. One test, since
+/* make exercise with a bad name lists the exercises and fails, with the
+ * name of one without a checker it says so; make exercises gives each
+ * exercise one line with its state. One test, since
  * both build the same tool. */
 Test(exercises, the_make_targets)
 {
@@ -120,6 +244,12 @@ Test(exercises, the_make_targets)
         cr_expect(strstr(out, line), "the usage does not list %s:\n%s",
                   exercises[i].id, out);
     }
+    free(out);
+    /* Stage 2's first exercise is done by hand: it exists, with no checker. */
+    out = make_output("exercise EX=2.1", &status);
+    cr_expect(WIFEXITED(status) && WEXITSTATUS(status) != 0 &&
+              strstr(out, "exercise 2.1 (The seed as printed) has no "
+                     "checker"), "make exercise EX=2.1:\n%s", out);
     free(out);
     out = make_output("exercises", &status);
     cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0, "%s", out);

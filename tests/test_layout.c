@@ -1,10 +1,11 @@
 /*
- * test_layout: a stage holds its concept and nothing else, and make diff
- * shows what the concept adds.
+ * test_layout: a stage holds its concept and nothing else, make diff shows
+ * what the concept adds, and its lesson reads in one sitting.
  *
  * A stage's files are its runtime (RUNTIME and HEADERS in its Makefile),
- * its programs (PROGRAMS), its Makefile and its lesson (README.md, and any
- * other page *.md); its directories
+ * its programs (PROGRAMS), its Makefile, its lesson (README.md, and any
+ * other page *.md), and files that are not its concept (ASIDE), which make
+ * diff names instead of printing them; its directories
  * are data of its programs (www/) or its exercises. A program of an earlier
  * stage is never copied forward: a later stage's program of the same name
  * is a different file, changed by the later concept.
@@ -59,7 +60,7 @@ static int listed(const char *list, const char *name, const char *suffix)
 
 /* Is name a file the stage may hold? */
 static int belongs(const char *name, const char *runtime, const char *headers,
-                   const char *programs)
+                   const char *programs, const char *aside)
 {
     size_t n = strlen(name);
     char base[512];
@@ -68,7 +69,8 @@ static int belongs(const char *name, const char *runtime, const char *headers,
         return 1;
     if (n > 3 && !strcmp(name + n - 3, ".md")) /* the lesson's pages */
         return 1;
-    if (listed(runtime, name, "") || listed(headers, name, ""))
+    if (listed(runtime, name, "") || listed(headers, name, "") ||
+        listed(aside, name, ""))
         return 1;
     if (listed(programs, name, "")) /* built in place */
         return 1;
@@ -93,6 +95,7 @@ Test(layout, a_stage_holds_its_runtime_programs_makefile_and_lesson)
         char *runtime = stage_var(stages[i], "RUNTIME");
         char *headers = stage_var(stages[i], "HEADERS");
         char *programs = stage_var(stages[i], "PROGRAMS");
+        char *aside = stage_var(stages[i], "ASIDE");
         DIR *d;
         struct dirent *e;
         struct stat st;
@@ -108,15 +111,17 @@ Test(layout, a_stage_holds_its_runtime_programs_makefile_and_lesson)
             cr_assert(stat(path, &st) == 0);
             if (S_ISDIR(st.st_mode))
                 continue;
-            cr_expect(belongs(e->d_name, runtime, headers, programs),
+            cr_expect(belongs(e->d_name, runtime, headers, programs, aside),
                       "%s/%s is neither runtime (RUNTIME, HEADERS), nor a "
-                      "program of the stage (PROGRAMS), nor its Makefile or "
-                      "a page of its lesson", stages[i], e->d_name);
+                      "program of the stage (PROGRAMS), nor aside (ASIDE), "
+                      "nor its Makefile or a page of its lesson", stages[i],
+                      e->d_name);
         }
         closedir(d);
         free(runtime);
         free(headers);
         free(programs);
+        free(aside);
     }
     course_stages_free(stages, n);
 }
@@ -217,5 +222,143 @@ Test(layout, make_diff_shows_new_files_in_full_and_no_lesson)
         free(diff);
         free(lessons);
     }
+    course_stages_free(stages, n);
+}
+
+/*
+ * The reading budget: a stage's required reading, its lesson (README.md and
+ * the other pages *.md beside it), is at most READING_BUDGET words, counted
+ * as wc -w counts them (in a UTF-8 locale: runs of bytes that are not
+ * white space). A section whose heading starts with "Going further" is
+ * optional and not counted, up to the next heading of its level or a
+ * higher one. Lines in fenced blocks are never headings.
+ */
+enum { READING_BUDGET = 7000 };
+
+static int heading_level(const char *line)
+{
+    int n = 0;
+
+    while (line[n] == '#')
+        n++;
+    return n >= 1 && n <= 6 && line[n] == ' ' ? n : 0;
+}
+
+/* The words of a page that a reader must read. */
+static long required_words(const char *text)
+{
+    long words = 0;
+    int fenced = 0, skip = 0; /* skip: the level of a Going further */
+
+    for (const char *line = text; *line;) {
+        size_t len = strcspn(line, "\n");
+        int level = fenced ? 0 : heading_level(line);
+
+        if (strncmp(line, "```", 3) == 0)
+            fenced = !fenced;
+        if (level && skip && level <= skip)
+            skip = 0;
+        if (level && !skip &&
+            strncmp(line + level + 1, "Going further", 13) == 0)
+            skip = level;
+        for (size_t i = 0; !skip && i < len; i++)
+            if (!strchr(" \t\r\v\f", line[i]) &&
+                (i == 0 || strchr(" \t\r\v\f", line[i - 1])))
+                words++;
+        line += len + (line[len] == '\n');
+    }
+    return words;
+}
+
+Test(layout, a_stages_required_reading_fits_the_budget)
+{
+    const char *root = course_root();
+    char **stages, path[4096];
+    int n = course_stages(root, &stages);
+
+    for (int i = 0; i < n; i++) {
+        struct lesson l;
+        long words = 0;
+
+        if (lesson_read(root, stages[i], &l) < 0)
+            continue;
+        for (int k = 0; k < l.npages; k++) {
+            char *text;
+
+            snprintf(path, sizeof path, "%s/%s/%s", root, stages[i],
+                     l.pages[k]);
+            text = read_file(path);
+            cr_assert(text, "can not read %s", path);
+            words += required_words(text);
+            free(text);
+        }
+        cr_log_info("%s: %ld words of required reading", stages[i], words);
+        cr_expect(words <= READING_BUDGET, "%s: %ld words of required "
+                  "reading, more than %d: mark what goes beyond the concept "
+                  "as Going further, or cut", stages[i], words,
+                  READING_BUDGET);
+        lesson_free(&l);
+    }
+    course_stages_free(stages, n);
+}
+
+/* The count itself, on a page made up here: a Going further section ends
+ * at the next heading of its level, and a # line in a fenced block is not
+ * a heading. */
+Test(layout, required_words_leaves_out_going_further)
+{
+    const char *page = "# Title\n\none two three\n\n"
+                       "## Going further: details\n\nfour five\n\n"
+                       "```sh\n# not a heading\n```\n\n### Deeper\n\nsix\n\n"
+                       "## Next\n\nseven  eight\tnine\n";
+
+    cr_expect_eq(required_words(page), 2 + 3 + 2 + 3);
+}
+
+/* A file a stage lists in ASIDE is named by make diff, with its number of
+ * lines, as one line, and none of it is printed. */
+Test(layout, make_diff_names_the_files_aside_without_printing_them)
+{
+    const char *root = course_root();
+    char **stages, path[4096], line[1024];
+    int n = course_stages(root, &stages), seen = 0;
+
+    for (int i = 1; i < n; i++) {
+        char *diff = output_of("tests/stage-diff %s %s", stages[i - 1],
+                               stages[i]);
+        char *aside = stage_var(stages[i], "ASIDE");
+        char *save;
+
+        for (char *f = strtok_r(aside, " ", &save); f;
+             f = strtok_r(NULL, " ", &save)) {
+            struct stat st;
+            char *text;
+            int lines = 0;
+
+            snprintf(path, sizeof path, "%s/%s/%s", root, stages[i - 1], f);
+            cr_assert(stat(path, &st) != 0, "%s/%s is not new: this check "
+                      "knows new files only", stages[i - 1], f);
+            snprintf(path, sizeof path, "%s/%s/%s", root, stages[i], f);
+            text = read_file(path);
+            cr_assert(text, "%s/%s is in ASIDE but can not be read",
+                      stages[i], f);
+            for (const char *c = text; *c; c++)
+                lines += *c == '\n';
+            snprintf(line, sizeof line,
+                     "new file: %s/%s (%d lines), not the concept\n",
+                     stages[i], f, lines);
+            cr_expect(strstr(diff, line), "make diff %s %s does not say: %s",
+                      stages[i - 1], stages[i], line);
+            snprintf(line, sizeof line, "diff -uN %s/%s %s/%s\n",
+                     stages[i - 1], f, stages[i], f);
+            cr_expect(!strstr(diff, line), "make diff %s %s prints %s",
+                      stages[i - 1], stages[i], f);
+            free(text);
+            seen++;
+        }
+        free(aside);
+        free(diff);
+    }
+    cr_expect(seen > 0, "no stage lists a file in ASIDE");
     course_stages_free(stages, n);
 }

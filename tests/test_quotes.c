@@ -16,7 +16,9 @@
  *     <!-- output: CMD -->     right before a ```text block (test_output)
  *
  * A ```c, ```text or ```diff block without its marker fails, so that
- * nothing a lesson shows can drift silently.
+ * nothing a lesson shows can drift silently. And a ```sh block with a cc
+ * line must run as it is, in the stage's directory: what the lessons tell
+ * readers to compile builds.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
@@ -273,6 +275,129 @@ ParameterizedTest(struct quote_case *c, lesson, quotes_and_markers)
     free(want);
     free(quote);
     free(src);
+}
+
+/* A ```sh block of a lesson that compiles something: one of its lines is
+ * a cc command. */
+struct cc_case {
+    char *where; /* stage/page.md:line */
+    char *stage;
+    char *text;
+};
+
+static int has_cc_line(const char *text)
+{
+    for (const char *p = text; p; p = strchr(p, '\n')) {
+        p += *p == '\n';
+        p += strspn(p, " \t");
+        if (strncmp(p, "cc ", 3) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void free_cc_cases(struct criterion_test_params *p)
+{
+    struct cc_case *c = p->params;
+
+    for (size_t i = 0; i < p->length; i++) {
+        cr_free(c[i].where);
+        cr_free(c[i].stage);
+        cr_free(c[i].text);
+    }
+    cr_free(c);
+}
+
+ParameterizedTestParameters(lesson, cc_lines_build)
+{
+    const char *root = course_root();
+    char **stages, where[4096];
+    int nstages = course_stages(root, &stages);
+    struct cc_case *c = NULL, *shared;
+    size_t n = 0;
+    struct lesson l;
+
+    for (int i = 0; i < nstages; i++) {
+        if (lesson_read(root, stages[i], &l) < 0)
+            continue;
+        for (int k = 0; k < l.nblocks; k++) {
+            const struct block *b = &l.blocks[k];
+
+            if (strcmp(b->lang, "sh") != 0 || !has_cc_line(b->text))
+                continue;
+            c = realloc(c, (n + 1) * sizeof *c);
+            snprintf(where, sizeof where, "%s/%s:%d", stages[i], b->page,
+                     b->line);
+            c[n].where = strdup(where);
+            c[n].stage = strdup(stages[i]);
+            c[n].text = strdup(b->text);
+            n++;
+        }
+        lesson_free(&l);
+    }
+    course_stages_free(stages, nstages);
+    /* The cases go to memory that Criterion shares with its workers. */
+    shared = cr_malloc((n + 1) * sizeof *shared);
+    for (size_t i = 0; i < n; i++) {
+        shared[i].where = cr_strdup(c[i].where);
+        shared[i].stage = cr_strdup(c[i].stage);
+        shared[i].text = cr_strdup(c[i].text);
+        free(c[i].where);
+        free(c[i].stage);
+        free(c[i].text);
+    }
+    free(c);
+    return cr_make_param_array(struct cc_case, shared, n, free_cc_cases);
+}
+
+/* The shell lines of a block, run as a reader would, in the lesson's stage
+ * directory, with what they write kept out of it: cc's -o FILE becomes a
+ * file of a temporary directory, and so does a path under /tmp. */
+static const char cc_prelude[] =
+    "set -e -o pipefail\n"
+    "cc() {\n"
+    "    prev=\n"
+    "    for a; do\n"
+    "        shift\n"
+    "        [ \"$prev\" = -o ] && a=\"$T/${a##*/}\"\n"
+    "        set -- \"$@\" \"$a\"\n"
+    "        prev=$a\n"
+    "    done\n"
+    "    command cc \"$@\"\n"
+    "}\n";
+
+ParameterizedTest(struct cc_case *c, lesson, cc_lines_build)
+{
+    char tmp[] = "/tmp/cc-lines-XXXXXX", script[4096], cmd[16384], *out;
+    size_t len;
+    FILE *f, *p;
+
+    cr_assert(mkdtemp(tmp), "mkdtemp failed");
+    snprintf(script, sizeof script, "%s/lines.sh", tmp);
+    f = fopen(script, "w");
+    cr_assert(f, "cannot write %s", script);
+    fprintf(f, "T='%s'\n%s", tmp, cc_prelude);
+    for (const char *s = c->text; *s; s++) {
+        if (strncmp(s, "/tmp/", 5) == 0) {
+            fputs("$T/", f);
+            s += 4;
+        } else
+            fputc(*s, f);
+    }
+    fclose(f);
+    /* What the compiler says, then the status of the script. */
+    snprintf(cmd, sizeof cmd, "cd '%s/%s' && bash '%s' 2>&1 >/dev/null; "
+             "echo \"exit $?\"; rm -rf '%s'", course_root(), c->stage,
+             script, tmp);
+    p = popen(cmd, "r");
+    cr_assert(p, "cannot run %s", cmd);
+    out = read_stream(p);
+    pclose(p);
+    len = strlen(out);
+    cr_expect(len >= 7 && strcmp(out + len - 7, "exit 0\n") == 0,
+              "%s: its cc lines do not build, in %s:\n%s%s", c->where,
+              c->stage, c->text, out);
+    free(out);
 }
 
 /* Every stage has a lesson. */

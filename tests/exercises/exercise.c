@@ -50,9 +50,12 @@ void ex_solution_path(const struct exercise *e, int variant, char *path,
     if (variant == 0)
         snprintf(path, size, "%s/tests/exercises/%s/%.*s.patch", COURSE_ROOT,
                  e->stage, base, e->file);
-    else
+    else if (variant > 0)
         snprintf(path, size, "%s/tests/exercises/%s/%.*s.alt%d.patch",
                  COURSE_ROOT, e->stage, base, e->file, variant);
+    else
+        snprintf(path, size, "%s/tests/exercises/%s/%.*s.wrong%d.patch",
+                 COURSE_ROOT, e->stage, base, e->file, -variant);
 }
 
 unsigned long long ex_hash_file(const char *path)
@@ -126,18 +129,43 @@ static int build_runtime(const struct exercise *e, struct text *objs,
     return ok;
 }
 
-/* Compile src with the runtime objects into bin; the compiler's own words
- * go into the report if it refuses. */
-static int build(const struct exercise *e, const char *src, const char *bin,
-                 struct text *report)
+static void src_path(const struct exercise *e, const char *name, char *path,
+                     size_t size);
+
+/* For an exercise that is a part of the runtime: the runtime file with the
+ * reader's definitions in it, and the program that runs it. */
+static int splice_part(const struct exercise *e, const struct ex_part *p,
+                       const char *src, const char *tag, char *part,
+                       char *program, struct text *report)
+{
+    char base[4096], name[64];
+
+    snprintf(base, sizeof base, "%s/%s/%s", COURSE_ROOT, e->stage, p->file);
+    snprintf(name, sizeof name, "%s-%.*s", tag,
+             (int)(strlen(p->file) - strlen(".c")), p->file);
+    src_path(e, name, part, 4096);
+    snprintf(program, 4096, "%s/tests/exercises/%s/%s", COURSE_ROOT, e->stage,
+             p->program);
+    return ex_splice(base, src, part, report);
+}
+
+/* Compile src with the runtime objects into bin (for a part of the
+ * runtime, the program with the runtime file that src is spliced into,
+ * in place of its object); the compiler's own words go into the report if
+ * it refuses. */
+static int build(const struct exercise *e, const char *src, const char *tag,
+                 const char *bin, struct text *report)
 {
     char flags[] = EXERCISE_CFLAGS, include[4096], *argv[64];
+    char part[4096], program[4096], object[256] = "";
     const char *cc = getenv("CC");
+    const struct ex_part *p = ex_part_of(e);
     struct text objs = {0};
     struct ex_run r;
     int n = 0, ok;
 
-    if (!build_runtime(e, &objs, report)) {
+    if (!build_runtime(e, &objs, report) ||
+        (p && !splice_part(e, p, src, tag, part, program, report))) {
         text_free(&objs);
         return 0;
     }
@@ -147,8 +175,22 @@ static int build(const struct exercise *e, const char *src, const char *bin,
     argv[n++] = include;
     argv[n++] = "-o";
     argv[n++] = (char *)bin;
-    argv[n++] = (char *)src;
+    if (p) {
+        argv[n++] = program;
+        argv[n++] = part;
+        snprintf(object, sizeof object, "/%.*s.o",
+                 (int)(strlen(p->file) - strlen(".c")), p->file);
+    } else
+        argv[n++] = (char *)src;
     split(objs.s, argv, &n, 64);
+    /* The runtime file that the part is spliced into is not linked twice. */
+    for (int i = 0; object[0] && i < n; i++)
+        if (strlen(argv[i]) > strlen(object) &&
+            strcmp(argv[i] + strlen(argv[i]) - strlen(object), object) == 0) {
+            memmove(&argv[i], &argv[i + 1], (size_t)(n - i) * sizeof *argv);
+            n--;
+            break;
+        }
     ok = ex_run_command(argv, &r, 1) == 0 && r.status == 0 && !r.hung;
     if (!ok)
         text_printf(report, "It does not build. The compiler said:\n%s",
@@ -265,7 +307,8 @@ int ex_solution(const struct exercise *e, int variant, char *path,
     struct ex_run r;
     int ok;
 
-    snprintf(tag, sizeof tag, "solution%d", variant);
+    snprintf(tag, sizeof tag, variant < 0 ? "wrong%d" : "solution%d",
+             variant < 0 ? -variant : variant);
     if (!ex_starter(e, tag, starter, sizeof starter, report))
         return 0;
     ex_solution_path(e, variant, patch, sizeof patch);
@@ -278,10 +321,27 @@ int ex_solution(const struct exercise *e, int variant, char *path,
     return ok;
 }
 
+/* A pointer into a stack frame that is gone reads what is left there, and
+ * often works: have AddressSanitizer give every frame a place of its own,
+ * so that using one after its function returned is reported. */
+static void catch_dangling_frames(void)
+{
+    const char *opt = "detect_stack_use_after_return=1";
+    const char *old = getenv("ASAN_OPTIONS");
+    char buf[4096];
+
+    if (old && strstr(old, opt))
+        return;
+    snprintf(buf, sizeof buf, "%s%s%s", old ? old : "", old && *old ? ":" : "",
+             opt);
+    setenv("ASAN_OPTIONS", buf, 1);
+}
+
 enum ex_result ex_try(const struct exercise *e, const char *src,
                       const char *tag, struct text *report)
 {
     char bin[4096], *argv[8];
+    struct text found = {0};
     struct ex_run r;
     enum ex_result result;
     int n = 0;
@@ -293,12 +353,13 @@ enum ex_result ex_try(const struct exercise *e, const char *src,
     snprintf(bin, sizeof bin, "%s/bin", EXERCISE_BUILD);
     make_dirs(bin);
     snprintf(bin, sizeof bin, "%s/bin/%s-%s", EXERCISE_BUILD, e->id, tag);
-    if (!build(e, src, bin, report))
+    if (!build(e, src, tag, bin, report))
         return EX_NOT_BUILT;
     argv[n++] = bin;
     for (int i = 0; e->args[i] && n < 7; i++)
         argv[n++] = (char *)e->args[i];
     argv[n] = NULL;
+    catch_dangling_frames();
     if (ex_run_command(argv, &r, 0) < 0) {
         text_printf(report, "exercise: cannot run %s: %s\n", bin,
                     strerror(errno));
@@ -306,10 +367,21 @@ enum ex_result ex_try(const struct exercise *e, const char *src,
     }
     if (!ran_well(&r, report))
         result = EX_CRASHED;
-    else if (!e->check(&r, report))
-        result = EX_WRONG;
-    else
+    else if (e->check(&r, &found))
         result = EX_PASSED;
+    else {
+        result = EX_WRONG;
+        /* The check's report would show the answer, which the lesson may
+         * ask the reader to predict: on the starter, say what to do. */
+        if (ex_hash_file(src) == e->hash)
+            text_printf(report, "This is the starter as shipped, and it does "
+                        "not do the exercise yet. Do what its TODO says (if "
+                        "the lesson asks you to predict, predict first), "
+                        "then check it again.\n");
+        else
+            text_add(report, text_str(&found), found.len);
+    }
+    text_free(&found);
     if (result != EX_PASSED)
         show_stderr(&r, report);
     ex_run_free(&r);

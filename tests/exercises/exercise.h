@@ -67,12 +67,23 @@ struct exercise {
 extern const struct exercise exercises[];
 extern const int nexercises;
 
+/* An exercise whose file is a part of the runtime. */
+struct ex_part {
+    const char *id;      /* the exercise */
+    const char *file;    /* the runtime file whose definitions the reader's
+                            replace (see ex_splice) */
+    const char *program; /* what the check runs, in tests/exercises/<stage>/ */
+};
+
+/* e's part, or NULL if its file is a program of its own. */
+const struct ex_part *ex_part_of(const struct exercise *e);
+
 /* The exercise called id, or NULL. */
 const struct exercise *ex_find(const char *id);
 
 /* Where the reader's file is, and the patch that turns its starter into
  * the reference solution; variant 0 is the solution, 1 and on are other
- * correct answers. */
+ * correct answers, -1 and down wrong answers that the check must refuse. */
 void ex_reader_path(const struct exercise *e, char *path, size_t size);
 void ex_solution_path(const struct exercise *e, int variant, char *path,
                       size_t size);
@@ -91,10 +102,19 @@ int ex_solution(const struct exercise *e, int variant, char *path,
 /* FNV-1a of a file's bytes; 0 if it can not be read. */
 unsigned long long ex_hash_file(const char *path);
 
-/* Build src with e's stage runtime into a program named tag, run it, and
- * check it. The report says what happened, in words for the reader. */
+/* Build src with e's stage runtime into a program named tag, run it (with
+ * ASAN_OPTIONS=detect_stack_use_after_return=1), and check it. The report
+ * says what happened, in words for the reader. */
 enum ex_result ex_try(const struct exercise *e, const char *src,
                       const char *tag, struct text *report);
+
+/* Write to out the runtime file base with each definition of the reader's
+ * file in place of base's definition of the same name; anything else in
+ * the reader's file goes in just before the next definition that replaces
+ * one, and its #defines at the top go at the top. Returns 0, with the
+ * reason in the report, if it cannot. */
+int ex_splice(const char *base, const char *reader, const char *out,
+              struct text *report);
 
 /* Helpers for checks. */
 

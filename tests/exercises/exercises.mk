@@ -6,7 +6,7 @@
 # tool and build/tests/test_exercises use them, build/vgtests' copy (run
 # under valgrind) does not.
 EXERCISE_SRC = $(addprefix tests/exercises/,exercise.c checks.c compare.c \
-	run.c text.c)
+	run.c splice.c text.c)
 EXERCISE_DEPS = $(EXERCISE_SRC) tests/exercises/exercise.h
 exercise_flags = -DCOURSE_ROOT='"$(CURDIR)"' \
 	-DEXERCISE_SANITIZE='"$(strip $1)"' \

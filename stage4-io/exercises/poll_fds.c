@@ -1,0 +1,91 @@
+/* Exercise 4.4, past select(): the part of io.c that watches fds, as io.c
+ * has it. make exercise EX=4.4 builds io.c with each definition of this
+ * file in place of io.c's of the same name (anything else here goes in
+ * just before the next such definition, and a #define at the top goes at
+ * the top), and runs an echo server and 2 000 clients in one loop.
+ *
+ * What the rest of io.c expects of these:
+ * - readers[fd] and writers[fd] hold the task that waits to read or write
+ *   fd, or NULL. unwatch() and fail_bad_fds() read them for fds up to
+ *   maxfd, the highest fd watched; watch() and unwatch() keep maxfd and
+ *   nwatched, the number of fds watched, up to date.
+ * - watchable(fd): whether fd can be in the table; unwatch() asks it
+ *   before it reads readers[fd] or writers[fd].
+ * - watch(t, w): puts t in the table for w's fd, or wakes it with an error
+ *   (io_wake) if it cannot; park() calls it.
+ * - poll_fds(timeout) waits up to timeout ns (-1: no limit, 0: not at all)
+ *   until a watched fd is ready, with the signal mask run_mask while it
+ *   waits if stop_on_signals is set, so that SIGINT and SIGTERM cut the
+ *   wait short. Then it calls do_io(t) for the task t of readers[fd] and of
+ *   writers[fd] of each ready fd (for a closed fd, fail_bad_fds() wakes its
+ *   task with EBADF). It returns how many fds were ready, 0 if none, or -1
+ *   if a signal cut the wait short. */
+
+/* TODO (exercise 4.4): select() cannot watch an fd of FD_SETSIZE (1024) or
+ * more, and this table cannot hold one. Make the table hold any fd the
+ * process can open, and wait with poll() instead; ppoll() is poll() with
+ * pselect()'s signal mask (glibc declares it if _GNU_SOURCE is defined). */
+static task *readers[FD_SETSIZE], *writers[FD_SETSIZE];
+
+/* Can select() watch fd? Not if it is FD_SETSIZE or more: FD_SET would
+ * write past the end of the fd_set. */
+static int watchable(int fd)
+{
+    return fd >= 0 && fd < FD_SETSIZE;
+}
+
+static void watch(task *t, io_wait *w)
+{
+    task **slot = is_write(w->op) ? writers : readers;
+
+    if (!watchable(w->fd))
+        io_wake(t, value_none(), &io_error_fd_limit);
+    else if (slot[w->fd])
+        io_wake(t, value_none(), &io_error_busy);
+    else if (io_nonblock(w->fd) < 0)
+        io_wake(t, value_none(), io_os_error(errno));
+    else {
+        slot[w->fd] = t;
+        nwatched++;
+        if (w->fd > maxfd)
+            maxfd = w->fd;
+    }
+}
+
+/* Wait up to timeout ns (-1: no limit) for a watched fd, then do its I/O.
+ * Returns how many fds were ready, or -1 if a signal cut the wait short. */
+static int poll_fds(long long timeout)
+{
+    fd_set rd, wr;
+    struct timespec ts, *tsp = NULL;
+    int n, top = maxfd;
+
+    FD_ZERO(&rd);
+    FD_ZERO(&wr);
+    for (int fd = 0; fd <= top; fd++) {
+        if (readers[fd])
+            FD_SET(fd, &rd);
+        if (writers[fd])
+            FD_SET(fd, &wr);
+    }
+    if (timeout >= 0) {
+        ts.tv_sec = timeout / 1000000000LL;
+        ts.tv_nsec = timeout % 1000000000LL;
+        tsp = &ts;
+    }
+    n = pselect(top + 1, &rd, &wr, NULL, tsp,
+                stop_on_signals ? &run_mask : NULL);
+    if (n < 0 && errno == EBADF)
+        fail_bad_fds();
+    if (n < 0)
+        return errno == EINTR ? -1 : 0; /* the loop looks at the stop flag */
+    if (n == 0)
+        return 0;
+    for (int fd = 0; fd <= top; fd++) {
+        if (FD_ISSET(fd, &rd) && readers[fd])
+            do_io(readers[fd]);
+        if (FD_ISSET(fd, &wr) && writers[fd])
+            do_io(writers[fd]);
+    }
+    return n;
+}
