@@ -760,6 +760,7 @@ static const char *const wait_names[] = {
     [IO_ACCEPT] = "readable (accept)",   [IO_RECV] = "readable (recv)",
     [IO_CONNECT] = "writable (connect)", [IO_SLEEP] = "sleep",
     [IO_GET] = "queue get",              [IO_PUT] = "queue put",
+    [IO_SEND] = "writable (send)",       [IO_READLINE] = "readable (readline)",
 };
 
 static const char *wait_name(enum io_op op)

@@ -1155,3 +1155,126 @@ Test(echoserver_on_stage5, out_of_fds_is_said_once_a_burst)
 {
     out_of_fds_is_said_once_a_burst(STAGE5);
 }
+
+/* ---- the task dump (SIGQUIT) ---- */
+
+/* The first line of the course's file `path` that holds `needle`. */
+static int source_line(const char *path, const char *needle)
+{
+    const char *root = getenv("COURSE_ROOT");
+    char file[4096], buf[512];
+    int n = 0;
+    FILE *f;
+
+    snprintf(file, sizeof file, "%s/%s", root && *root ? root : COURSE_ROOT,
+             path);
+    f = fopen(file, "r");
+    cr_assert(f, "%s: %s", file, strerror(errno));
+    while (fgets(buf, sizeof buf, f)) {
+        n++;
+        if (strstr(buf, needle)) {
+            fclose(f);
+            return n;
+        }
+    }
+    cr_assert_fail("%s has no line with %s", file, needle);
+    return 0;
+}
+
+/* How many dumps text holds, and where the last one starts. */
+static int dumps_in(char *text, char **last)
+{
+    int n = 0;
+
+    *last = NULL;
+    for (char *s = text; (s = strstr(s, "io_run: ")); s++, n++)
+        *last = s;
+    return n;
+}
+
+/* Send SIGQUIT and wait until the server's stderr holds the whole new dump
+ * it prints; return that dump, from its "io_run: " line. */
+static char *dump_after_sigquit(void)
+{
+    char *err = file_text(srv.err), *dump;
+    int before = dumps_in(err, &dump);
+    long tasks, lines;
+
+    free(err);
+    cr_assert_eq(kill(srv.pid, SIGQUIT), 0);
+    for (int waited = 0;; waited += 10) {
+        err = file_text(srv.err);
+        lines = 0;
+        if (dumps_in(err, &dump) > before) {
+            for (char *s = dump; (s = strchr(s, '\n')); s++)
+                lines++;
+            if (sscanf(dump, "io_run: %ld task", &tasks) == 1 &&
+                lines == tasks + 1 && dump[strlen(dump) - 1] == '\n')
+                break;
+        }
+        if (waitpid(srv.pid, NULL, WNOHANG) == srv.pid) {
+            srv.pid = -1;
+            cr_assert_fail("the server exited after SIGQUIT; its stderr:\n%s",
+                           err);
+        }
+        free(err);
+        cr_assert(waited < GUARD_MS, "no dump in %d ms after SIGQUIT",
+                  GUARD_MS);
+        sleep_ms(10);
+    }
+    dump = strdup(dump);
+    free(err);
+    cr_assert_not_null(dump);
+    return dump;
+}
+
+/* SIGQUIT: the listener and three idle clients, each where its task is
+ * suspended (the line of its yield) and waiting for its fd to be
+ * readable; then the server goes on echoing. */
+Test(echoserver, sigquit_dumps_every_task_and_the_server_goes_on)
+{
+    int c[3], fd[4], listener, handler, at;
+    char want[128], *dump = NULL, *line, *err;
+
+    listener = source_line("stage4-io/server.c",
+                           "TASK_YIELD_CATCH(t, io_accept(");
+    handler = source_line("stage4-io/echoserver.c",
+                          "TASK_YIELD_CATCH(t, io_recv(");
+    server_start(STAGE4);
+    for (int i = 0; i < 3; i++) {
+        c[i] = client();
+        echo_line(c[i], "before the dump\n");
+    }
+    /* a handler that has just echoed may not wait yet: ask again until
+     * every task waits */
+    do {
+        free(dump);
+        dump = dump_after_sigquit();
+    } while (strstr(dump, ": ready"));
+    cr_assert_str_eq(strtok(dump, "\n"), "io_run: 4 tasks at SIGQUIT");
+    for (int i = 0; i < 4; i++) {
+        line = strtok(NULL, "\n");
+        cr_assert_not_null(line, "the dump has %d task lines, not 4", i);
+        cr_assert(sscanf(line, "  task %*d at line %d: waiting: fd %d", &at,
+                         &fd[i]) == 2, "not a task line: %s", line);
+        snprintf(want, sizeof want,
+                 "  task %d at line %d: waiting: fd %d readable (%s)", i + 1,
+                 i == 0 ? listener : handler, fd[i],
+                 i == 0 ? "accept" : "recv");
+        cr_assert_str_eq(line, want);
+        for (int k = 0; k < i; k++)
+            cr_assert_neq(fd[k], fd[i], "two tasks wait for fd %d", fd[i]);
+    }
+    cr_assert_null(strtok(NULL, "\n"), "the dump has more than 4 tasks");
+    for (int i = 0; i < 3; i++)
+        echo_line(c[i], "after the dump\n");
+    err = server_stop(SIGTERM);
+    for (line = strtok(err, "\n"); line; line = strtok(NULL, "\n"))
+        cr_assert(strncmp(line, "io_run: ", 8) == 0 ||
+                      strncmp(line, "  task ", 7) == 0,
+                  "the server's stderr has more than dumps: %s", line);
+    free(err);
+    free(dump);
+    for (int i = 0; i < 3; i++)
+        close(c[i]);
+}
