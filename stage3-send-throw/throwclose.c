@@ -46,6 +46,7 @@ static void print_status(task *t, task_status s)
         break;
     case TASK_RUNNING:
     case TASK_NOT_STARTED:
+    case TASK_NULL_ERROR:
         printf("refused: %s", task_error_of(t, s)->message);
         break;
     case TASK_FAILED:

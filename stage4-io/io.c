@@ -42,6 +42,7 @@ static unsigned long timer_seq;
 static int virtual_clock;
 static long long virtual_now;
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t dump_requested;
 static int stop_on_signals;
 static sigset_t run_mask; /* the signal mask select() waits with */
 
@@ -173,6 +174,8 @@ void io_wake(task *t, value result, const task_error *error)
 {
     io_wait *w = wait_of(t);
 
+    if (!w || !w->parked)
+        return; /* it waits for nothing: it was woken already, or runs */
     if (w->timer >= 0)
         timer_remove(t);
     unwatch(t, w);
@@ -200,6 +203,32 @@ static void watch(task *t, io_wait *w)
     }
 }
 
+/* Move the bytes of the connection's input into the line, up to and with
+ * a newline, as far as the line has room. Wake t if the line has ended or
+ * is full without one (too long); 1 if it did. */
+static int take_line(task *t, io_wait *w)
+{
+    io_input *in = w->in;
+    size_t n = in->end - in->start, room = w->len - 1 - w->done;
+    char *from = in->buf + in->start, *nl;
+
+    if (n > room)
+        n = room;
+    nl = memchr(from, '\n', n);
+    if (nl)
+        n = (size_t)(nl - from) + 1;
+    memcpy(w->buf + w->done, from, n);
+    in->start += n;
+    w->done += n;
+    if (nl) {
+        w->buf[w->done] = '\0';
+        io_wake(t, value_int((long)w->done), NULL);
+    } else if (w->done == w->len - 1) {
+        io_wake(t, value_none(), &io_error_line_too_long);
+    }
+    return nl || w->done == w->len - 1;
+}
+
 /* Hold task t until its wait request is over. */
 static void park(task *t)
 {
@@ -211,6 +240,8 @@ static void park(task *t)
         io_wake(t, value_none(), w->error); /* the request already failed */
         return;
     }
+    if (w->op == IO_READLINE && take_line(t, w))
+        return; /* the line was in the connection's input */
     if (w->deadline >= 0 && timer_add(t) < 0) {
         io_wake(t, value_none(), io_os_error(ENOMEM));
         return;
@@ -318,14 +349,15 @@ static void finish(task *t)
                 task_error_of(t, s)->message);
 }
 
-/* Close every task, newest first; their cleanup runs. */
+/* Close every task, newest first; their cleanup runs. A task that a
+ * cleanup spawns is the newest, so it is closed next, before it ever runs. */
 static void close_all(void)
 {
     task *t;
     task_status s;
 
-    pool_init(&ready);
     while (all) {
+        pool_init(&ready); /* a task a cleanup spawned is on it, not to run */
         t = (task *)all->frame;
         unpark(t);
         s = task_close(t);
@@ -336,6 +368,7 @@ static void close_all(void)
                     task_error_of(t, s)->message);
         release(t);
     }
+    pool_init(&ready);
 }
 
 /* ---- doing the I/O ---- */
@@ -343,12 +376,14 @@ static void close_all(void)
 const task_error *io_os_error(int err)
 {
     static task_error errors[256];
+    static char messages[256][64]; /* strerror's may change at its next call */
 
     if (err <= 0 || err >= 256)
         err = EIO;
     if (!errors[err].message) {
+        snprintf(messages[err], sizeof messages[err], "%s", strerror(err));
         errors[err].code = IO_ERROR_OS + err;
-        errors[err].message = strerror(err);
+        errors[err].message = messages[err];
     }
     return &errors[err];
 }
@@ -369,27 +404,26 @@ static int again(void)
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
-/* Read one line, a byte at a time, so that nothing after it is consumed. */
+/* Read into the connection's input, a buffer at a time, not a byte: the
+ * bytes after the line wait there for the next readline. */
 static void do_readline(task *t, io_wait *w)
 {
-    ssize_t n;
+    ssize_t n = read(w->fd, w->in->buf, sizeof w->in->buf);
 
-    while ((n = read(w->fd, w->buf + w->done, 1)) == 1) {
-        if (w->buf[w->done++] == '\n')
-            break;
-        if (w->done == w->len - 1) {
-            io_wake(t, value_none(), &io_error_line_too_long);
-            return;
-        }
-    }
     if (n < 0 && again())
         return;
     if (n < 0) {
         io_wake(t, value_none(), io_os_error(errno));
         return;
     }
-    w->buf[w->done] = '\0';
-    io_wake(t, value_int((long)w->done), NULL);
+    if (n == 0) { /* end of file: the line so far, or 0 */
+        w->buf[w->done] = '\0';
+        io_wake(t, value_int((long)w->done), NULL);
+        return;
+    }
+    w->in->start = 0;
+    w->in->end = (size_t)n;
+    take_line(t, w);
 }
 
 static void do_send(task *t, io_wait *w)
@@ -541,8 +575,10 @@ static void wait_for_events(void)
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGQUIT)
+        dump_requested = 1;
+    else
+        stop_requested = 1;
 }
 
 void io_stop_on_signals(void)
@@ -555,14 +591,17 @@ void io_stop_on_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
     /* The signals stay blocked except inside pselect(), so none can slip
      * in between the check of the flag and the wait. */
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGQUIT);
     sigprocmask(SIG_BLOCK, &block, &run_mask);
     sigdelset(&run_mask, SIGINT);
     sigdelset(&run_mask, SIGTERM);
+    sigdelset(&run_mask, SIGQUIT);
     stop_on_signals = 1;
 }
 
@@ -575,10 +614,69 @@ static void take_pending_signal(void)
 
     if (!stop_on_signals || sigpending(&pending) < 0)
         return;
-    if (!sigismember(&pending, SIGINT) && !sigismember(&pending, SIGTERM))
+    if (!sigismember(&pending, SIGINT) && !sigismember(&pending, SIGTERM) &&
+        !sigismember(&pending, SIGQUIT))
         return;
     sigprocmask(SIG_SETMASK, &run_mask, &saved);
     sigprocmask(SIG_SETMASK, &saved, NULL);
+}
+
+/* ---- the task dump ---- */
+
+/* What each wait request waits for, as the dump says it. */
+static const char *const wait_names[] = {
+    [IO_READABLE] = "readable",          [IO_WRITABLE] = "writable",
+    [IO_ACCEPT] = "readable (accept)",   [IO_RECV] = "readable (recv)",
+    [IO_CONNECT] = "writable (connect)", [IO_SLEEP] = "sleep",
+    [IO_GET] = "queue get",              [IO_PUT] = "queue put",
+    [IO_SEND] = "writable (send)",       [IO_READLINE] = "readable (readline)",
+};
+
+static const char *wait_name(enum io_op op)
+{
+    size_t n = sizeof wait_names / sizeof wait_names[0];
+
+    return (size_t)op < n && wait_names[op] ? wait_names[op] : "request";
+}
+
+/* One line of the dump: where t is suspended (its resume point is the
+ * line of its last yield), and what it waits for. */
+static void dump_task(const char *indent, const char *name, long n, task *t)
+{
+    io_wait *w = wait_of(t);
+
+    fprintf(stderr, "%s%s", indent, name);
+    if (n > 0)
+        fprintf(stderr, " %ld", n);
+    if (t->resume > 0)
+        fprintf(stderr, " at line %d", t->resume);
+    else
+        fprintf(stderr, " at its start");
+    if (t->running)
+        fprintf(stderr, ": running");
+    else if (!w || !w->parked)
+        fprintf(stderr, ": ready");
+    else if (w->op == IO_SLEEP || w->op == IO_GET || w->op == IO_PUT)
+        fprintf(stderr, ": waiting: %s", wait_name(w->op));
+    else
+        fprintf(stderr, ": waiting: fd %d %s", w->fd, wait_name(w->op));
+    if (w && w->parked && w->deadline >= 0)
+        fprintf(stderr, ", %.3f s left", (w->deadline - io_now()) / 1e9);
+    fprintf(stderr, "\n");
+}
+
+/* Print every task the loop holds, oldest first, numbered from 1. */
+static void dump(const char *why)
+{
+    spawned *s = all;
+    long n = 1;
+
+    fprintf(stderr, "io_run: %ld task%s %s\n", ntasks, ntasks == 1 ? "" : "s",
+            why);
+    while (s && s->next)
+        s = s->next;
+    for (; s; s = s->prev)
+        dump_task("  ", "task", n++, (task *)s->frame);
 }
 
 static int stalled(void)
@@ -595,16 +693,20 @@ int io_run(void)
         for (long n = ready.ntasks; n > 0; n--)
             step(pool_take(&ready));
         if (stalled()) {
-            fprintf(stderr, "io_run: %ld task%s stalled: nothing can wake "
-                            "them\n", ntasks, ntasks == 1 ? "" : "s");
+            dump("stalled: nothing can wake them");
             result = -1;
             break;
         }
         if (ntasks > 0)
             wait_for_events();
         take_pending_signal();
+        if (dump_requested) {
+            dump_requested = 0;
+            dump("at SIGQUIT");
+        }
     }
     close_all();
+    stop_requested = 0;
     free(timers);
     timers = NULL;
     ntimers = timers_cap = 0;
@@ -668,10 +770,12 @@ value io_send(io_wait *w, int fd, const void *buf, size_t len,
     return v;
 }
 
-value io_readline(io_wait *w, int fd, char *buf, size_t len, double timeout)
+value io_readline(io_wait *w, int fd, io_input *in, char *buf, size_t len,
+                  double timeout)
 {
     value v = request(w, IO_READLINE, fd, timeout);
 
+    w->in = in;
     w->buf = buf;
     w->len = len;
     if (len < 2)

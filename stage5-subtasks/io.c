@@ -45,6 +45,7 @@ static unsigned long timer_seq;
 static int virtual_clock;
 static long long virtual_now;
 static volatile sig_atomic_t stop_requested;
+static volatile sig_atomic_t dump_requested;
 static int stop_on_signals;
 static sigset_t run_mask; /* the signal mask select() waits with */
 
@@ -150,7 +151,7 @@ static void timer_remove(task *t)
 
 static int is_write(enum io_op op)
 {
-    return op == IO_WRITABLE || op == IO_CONNECT;
+    return op == IO_WRITABLE || op == IO_SEND || op == IO_CONNECT;
 }
 
 /* Can select() watch fd? Not if it is FD_SETSIZE or more: FD_SET would
@@ -176,6 +177,8 @@ void io_wake(task *t, value result, const task_error *error)
 {
     io_wait *w = wait_of(t);
 
+    if (!w || !w->parked)
+        return; /* it waits for nothing: it was woken already, or runs */
     if (w->timer >= 0)
         timer_remove(t);
     unwatch(t, w);
@@ -203,6 +206,32 @@ static void watch(task *t, io_wait *w)
     }
 }
 
+/* Move the bytes of the connection's input into the line, up to and with
+ * a newline, as far as the line has room. Wake t if the line has ended or
+ * is full without one (too long); 1 if it did. */
+static int take_line(task *t, io_wait *w)
+{
+    io_input *in = w->in;
+    size_t n = in->end - in->start, room = w->len - 1 - w->done;
+    char *from = in->buf + in->start, *nl;
+
+    if (n > room)
+        n = room;
+    nl = memchr(from, '\n', n);
+    if (nl)
+        n = (size_t)(nl - from) + 1;
+    memcpy(w->buf + w->done, from, n);
+    in->start += n;
+    w->done += n;
+    if (nl) {
+        w->buf[w->done] = '\0';
+        io_wake(t, value_int((long)w->done), NULL);
+    } else if (w->done == w->len - 1) {
+        io_wake(t, value_none(), &io_error_line_too_long);
+    }
+    return nl || w->done == w->len - 1;
+}
+
 /* Hold task t until its wait request is over. */
 static void park(task *t)
 {
@@ -214,6 +243,8 @@ static void park(task *t)
         io_wake(t, value_none(), w->error); /* the request already failed */
         return;
     }
+    if (w->op == IO_READLINE && take_line(t, w))
+        return; /* the line was in the connection's input */
     if (w->deadline >= 0 && timer_add(t) < 0) {
         io_wake(t, value_none(), io_os_error(ENOMEM));
         return;
@@ -359,20 +390,52 @@ static void step(task *t)
     }
 }
 
+static void close_stack(task *t, task *top);
+
+/* Close t with e as task_close_with does, but as CPython runs a yield from
+ * inside close(): a child that t's cleanup yields runs in its place, and
+ * gives back to t, which goes on. A yield that would wait is the ignored
+ * exit; the children are closed then, and t stays suspended. */
+static task_status close_once(task *t, const task_error *e)
+{
+    task *top = t;
+    task_status s = task_close_with(t, e);
+
+    if (s != TASK_IGNORED_EXIT)
+        return s;
+    for (s = TASK_YIELDED;;) {
+        if (s == TASK_YIELDED && t->yielded.kind == VALUE_TASK)
+            s = call(&t);
+        else if (s != TASK_YIELDED && t != top)
+            s = give_back(&t, s);
+        else
+            break;
+    }
+    if (t != top) {
+        close_stack(t, top);
+        return TASK_IGNORED_EXIT;
+    }
+    if (s == TASK_YIELDED)
+        return TASK_IGNORED_EXIT;
+    if (s == TASK_FAILED && t->raised == e)
+        return TASK_DONE;
+    return s;
+}
+
 /* t ignored the exit: close it once more, as CPython closes a generator it
  * drops. If it yields again, run its cleanup from the start (once more
  * for a cleanup that yields), so that nothing it holds is lost when it is
  * freed. */
 static void finish(task *t)
 {
-    task_status s = task_close(t);
+    task_status s = close_once(t, &task_exit);
 
     if (s == TASK_IGNORED_EXIT && !t->cleaned_up) {
         t->resume = TASK_CLEANUP;
-        s = task_close(t);
+        s = close_once(t, &task_exit);
     }
     if (s == TASK_IGNORED_EXIT)
-        s = task_close(t);
+        s = close_once(t, &task_exit);
     if (s != TASK_DONE)
         fprintf(stderr, "task failed on close: %s\n",
                 task_error_of(t, s)->message);
@@ -380,8 +443,9 @@ static void finish(task *t)
 
 /* Close a task's stack as CPython closes a suspended yield from: the
  * innermost child first; an error raised by closing a child is raised in
- * its parent at its yield, in place of the exit. */
-static void close_stack(task *t)
+ * its parent at its yield, in place of the exit. Stop below top, if it is
+ * in the stack. */
+static void close_stack(task *t, task *top)
 {
     const task_error *e = &task_exit;
     task *parent;
@@ -391,7 +455,7 @@ static void close_stack(task *t)
         t = t->child;
     unpark(t);
     for (;;) {
-        s = task_close_with(t, e);
+        s = close_once(t, e);
         e = s == TASK_DONE ? &task_exit : task_error_of(t, s);
         if (!task_done(t))
             finish(t);
@@ -404,16 +468,21 @@ static void close_stack(task *t)
         }
         parent->child = NULL;
         release(t);
+        if (parent == top)
+            return;
         t = parent;
     }
 }
 
-/* Close every task, newest first; their cleanup runs. */
+/* Close every task, newest first; their cleanup runs. A task that a
+ * cleanup spawns is the newest, so it is closed next, before it ever runs. */
 static void close_all(void)
 {
+    while (all) {
+        pool_init(&ready); /* a task a cleanup spawned is on it, not to run */
+        close_stack((task *)all->frame, NULL);
+    }
     pool_init(&ready);
-    while (all)
-        close_stack((task *)all->frame);
 }
 
 /* ---- doing the I/O ---- */
@@ -421,12 +490,14 @@ static void close_all(void)
 const task_error *io_os_error(int err)
 {
     static task_error errors[256];
+    static char messages[256][64]; /* strerror's may change at its next call */
 
     if (err <= 0 || err >= 256)
         err = EIO;
     if (!errors[err].message) {
+        snprintf(messages[err], sizeof messages[err], "%s", strerror(err));
         errors[err].code = IO_ERROR_OS + err;
-        errors[err].message = strerror(err);
+        errors[err].message = messages[err];
     }
     return &errors[err];
 }
@@ -445,6 +516,43 @@ int io_nonblock(int fd)
 static int again(void)
 {
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
+}
+
+/* Read into the connection's input, a buffer at a time, not a byte: the
+ * bytes after the line wait there for the next readline. */
+static void do_readline(task *t, io_wait *w)
+{
+    ssize_t n = read(w->fd, w->in->buf, sizeof w->in->buf);
+
+    if (n < 0 && again())
+        return;
+    if (n < 0) {
+        io_wake(t, value_none(), io_os_error(errno));
+        return;
+    }
+    if (n == 0) { /* end of file: the line so far, or 0 */
+        w->buf[w->done] = '\0';
+        io_wake(t, value_int((long)w->done), NULL);
+        return;
+    }
+    w->in->start = 0;
+    w->in->end = (size_t)n;
+    take_line(t, w);
+}
+
+static void do_send(task *t, io_wait *w)
+{
+    ssize_t n = write(w->fd, w->buf + w->done, w->len - w->done);
+
+    if (n < 0 && again())
+        return;
+    if (n < 0) {
+        io_wake(t, value_none(), io_os_error(errno));
+        return;
+    }
+    w->done += (size_t)n;
+    if (w->done == w->len)
+        io_wake(t, value_int((long)w->len), NULL);
 }
 
 /* The fd of t's wait is ready: do the operation, or wake t to do it. */
@@ -466,6 +574,12 @@ static void do_io(task *t)
     case IO_RECV:
         n = read(w->fd, w->buf, w->len);
         break;
+    case IO_SEND:
+        do_send(t, w);
+        return;
+    case IO_READLINE:
+        do_readline(t, w);
+        return;
     case IO_CONNECT:
         n = getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &err, &len);
         if (n == 0 && err) {
@@ -575,8 +689,10 @@ static void wait_for_events(void)
 
 static void on_signal(int sig)
 {
-    (void)sig;
-    stop_requested = 1;
+    if (sig == SIGQUIT)
+        dump_requested = 1;
+    else
+        stop_requested = 1;
 }
 
 void io_stop_on_signals(void)
@@ -589,14 +705,17 @@ void io_stop_on_signals(void)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGQUIT, &sa, NULL);
     /* The signals stay blocked except inside pselect(), so none can slip
      * in between the check of the flag and the wait. */
     sigemptyset(&block);
     sigaddset(&block, SIGINT);
     sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGQUIT);
     sigprocmask(SIG_BLOCK, &block, &run_mask);
     sigdelset(&run_mask, SIGINT);
     sigdelset(&run_mask, SIGTERM);
+    sigdelset(&run_mask, SIGQUIT);
     stop_on_signals = 1;
 }
 
@@ -609,10 +728,86 @@ static void take_pending_signal(void)
 
     if (!stop_on_signals || sigpending(&pending) < 0)
         return;
-    if (!sigismember(&pending, SIGINT) && !sigismember(&pending, SIGTERM))
+    if (!sigismember(&pending, SIGINT) && !sigismember(&pending, SIGTERM) &&
+        !sigismember(&pending, SIGQUIT))
         return;
     sigprocmask(SIG_SETMASK, &run_mask, &saved);
     sigprocmask(SIG_SETMASK, &saved, NULL);
+}
+
+/* ---- the task dump ---- */
+
+/* What each wait request waits for, as the dump says it. */
+static const char *const wait_names[] = {
+    [IO_READABLE] = "readable",          [IO_WRITABLE] = "writable",
+    [IO_ACCEPT] = "readable (accept)",   [IO_RECV] = "readable (recv)",
+    [IO_CONNECT] = "writable (connect)", [IO_SLEEP] = "sleep",
+    [IO_GET] = "queue get",              [IO_PUT] = "queue put",
+};
+
+static const char *wait_name(enum io_op op)
+{
+    size_t n = sizeof wait_names / sizeof wait_names[0];
+
+    return (size_t)op < n && wait_names[op] ? wait_names[op] : "request";
+}
+
+/* One line of the dump: where t is suspended (its resume point is the
+ * line of its last yield), and what it waits for. */
+static void dump_task(const char *indent, const char *name, long n, task *t)
+{
+    io_wait *w = wait_of(t);
+
+    fprintf(stderr, "%s%s", indent, name);
+    if (n > 0)
+        fprintf(stderr, " %ld", n);
+    if (t->resume > 0)
+        fprintf(stderr, " at line %d", t->resume);
+    else
+        fprintf(stderr, " at its start");
+    if (t->running)
+        fprintf(stderr, ": running");
+    else if (t->child)
+        fprintf(stderr, ": waiting: its child");
+    else if (!w || !w->parked)
+        fprintf(stderr, ": ready");
+    else if (w->op == IO_SLEEP || w->op == IO_GET || w->op == IO_PUT)
+        fprintf(stderr, ": waiting: %s", wait_name(w->op));
+    else
+        fprintf(stderr, ": waiting: fd %d %s", w->fd, wait_name(w->op));
+    if (w && w->parked && w->deadline >= 0)
+        fprintf(stderr, ", %.3f s left", (w->deadline - io_now()) / 1e9);
+    fprintf(stderr, "\n");
+}
+
+/* A task and its stack of children, innermost last; of a deep stack,
+ * only the innermost few. */
+static void dump_stack(long n, task *t)
+{
+    long skip = -8;
+
+    dump_task("  ", "task", n, t);
+    for (task *c = t->child; c; c = c->child)
+        skip++;
+    if (skip > 0)
+        fprintf(stderr, "    (%ld children not shown)\n", skip);
+    for (task *c = t->child; c; c = c->child)
+        if (skip-- <= 0)
+            dump_task("    ", "child", 0, c);
+}
+
+/* Print every task the loop holds, oldest first, numbered from 1. */
+static void dump(const char *why)
+{
+    spawned *s = all;
+    long n = 1;
+
+    fprintf(stderr, "io_run: %ld task%s %s\n", ntasks, ntasks == 1 ? "" : "s",
+            why);
+    while (s && s->next)
+        s = s->next;
+    for (; s; s = s->prev)
+        dump_stack(n++, (task *)s->frame);
 }
 
 static int stalled(void)
@@ -629,16 +824,20 @@ int io_run(void)
         for (long n = ready.ntasks; n > 0; n--)
             step(pool_take(&ready));
         if (stalled()) {
-            fprintf(stderr, "io_run: %ld task%s stalled: nothing can wake "
-                            "them\n", ntasks, ntasks == 1 ? "" : "s");
+            dump("stalled: nothing can wake them");
             result = -1;
             break;
         }
         if (ntasks > 0)
             wait_for_events();
         take_pending_signal();
+        if (dump_requested) {
+            dump_requested = 0;
+            dump("at SIGQUIT");
+        }
     }
     close_all();
+    stop_requested = 0;
     free(timers);
     timers = NULL;
     ntimers = timers_cap = 0;
@@ -692,6 +891,29 @@ value io_recv(io_wait *w, int fd, void *buf, size_t len, double timeout)
     return v;
 }
 
+value io_send(io_wait *w, int fd, const void *buf, size_t len,
+              double timeout)
+{
+    value v = request(w, IO_SEND, fd, timeout);
+
+    w->buf = (char *)buf; /* only read from */
+    w->len = len;
+    return v;
+}
+
+value io_readline(io_wait *w, int fd, io_input *in, char *buf, size_t len,
+                  double timeout)
+{
+    value v = request(w, IO_READLINE, fd, timeout);
+
+    w->in = in;
+    w->buf = buf;
+    w->len = len;
+    if (len < 2)
+        w->error = &io_error_line_too_long;
+    return v;
+}
+
 value io_connect(io_wait *w, int fd, const struct sockaddr *addr,
                  socklen_t addrlen, double timeout)
 {
@@ -710,32 +932,6 @@ value io_sleep(io_wait *w, double seconds)
 
 /* ---- child tasks ---- */
 
-/* A child's I/O: its own wait, its fd and buffer, and one deadline for the
- * whole operation; a readline's connection input too. */
-typedef struct io_call {
-    task task;
-    io_wait wait;
-    int fd;
-    io_input *in;
-    char *buf;
-    size_t len, done;
-    long long deadline;
-} io_call;
-
-static io_call *new_call(task_fn *body, int fd, void *buf, size_t len,
-                         double timeout)
-{
-    io_call *c = io_child(body, sizeof *c);
-
-    if (!c)
-        return NULL;
-    c->fd = fd;
-    c->buf = buf;
-    c->len = len;
-    c->deadline = deadline_after(timeout);
-    return c;
-}
-
 double io_time_left(long long deadline)
 {
     long long left = deadline - io_now();
@@ -743,105 +939,4 @@ double io_time_left(long long deadline)
     if (deadline < 0)
         return -1;
     return left > 0 ? left / 1e9 : 0;
-}
-
-/* A read or a write that moved bytes is a turn: the child yields, and the
- * loop runs every other ready task before it goes on. */
-static task_status send_main(task *t)
-{
-    io_call *c = (io_call *)t;
-    ssize_t n;
-
-    TASK_BEGIN(t);
-    if (!watchable(c->fd)) /* refused before it is touched, as in the loop */
-        TASK_FAIL(t, &io_error_fd_limit);
-    if (io_nonblock(c->fd) < 0)
-        TASK_FAIL(t, io_os_error(errno));
-    while (c->done < c->len) {
-        n = write(c->fd, c->buf + c->done, c->len - c->done);
-        if (n >= 0) {
-            c->done += (size_t)n;
-            TASK_YIELD(t);
-            continue;
-        }
-        if (!again())
-            TASK_FAIL(t, io_os_error(errno));
-        TASK_YIELD_VALUE(t, io_writable(&c->wait, c->fd,
-                                        io_time_left(c->deadline)));
-    }
-    TASK_RETURN(t, value_int((long)c->len));
-    TASK_END(t);
-}
-
-value io_send(int fd, const void *buf, size_t len, double timeout)
-{
-    io_call *c = new_call(send_main, fd, (void *)buf, len, timeout);
-
-    return value_task(c ? &c->task : NULL); /* buf is only read from */
-}
-
-/* Move the bytes of c->in into the line, up to and with a newline, as far
- * as the line has room; 1 if the newline came. */
-static int take_line(io_call *c)
-{
-    io_input *in = c->in;
-    size_t n = in->end - in->start, room = c->len - 1 - c->done;
-    char *from = in->buf + in->start, *nl;
-
-    if (n > room)
-        n = room;
-    nl = memchr(from, '\n', n);
-    if (nl)
-        n = (size_t)(nl - from) + 1;
-    memcpy(c->buf + c->done, from, n);
-    in->start += n;
-    c->done += n;
-    return nl != NULL;
-}
-
-/* Hand out a line from the connection's input, and read more into it,
- * a buffer at a time, while the line has not ended. */
-static task_status readline_main(task *t)
-{
-    io_call *c = (io_call *)t;
-    ssize_t n;
-
-    TASK_BEGIN(t);
-    if (c->len < 2)
-        TASK_FAIL(t, &io_error_line_too_long);
-    if (!watchable(c->fd))
-        TASK_FAIL(t, &io_error_fd_limit);
-    if (io_nonblock(c->fd) < 0)
-        TASK_FAIL(t, io_os_error(errno));
-    while (!take_line(c)) {
-        if (c->done == c->len - 1)
-            TASK_FAIL(t, &io_error_line_too_long);
-        n = read(c->fd, c->in->buf, sizeof c->in->buf);
-        if (n == 0)
-            break;
-        if (n > 0) {
-            c->in->start = 0;
-            c->in->end = (size_t)n;
-            TASK_YIELD(t);
-            continue;
-        }
-        if (!again())
-            TASK_FAIL(t, io_os_error(errno));
-        TASK_YIELD_VALUE(t, io_readable(&c->wait, c->fd,
-                                        io_time_left(c->deadline)));
-    }
-    c->buf[c->done] = '\0';
-    TASK_RETURN(t, value_int((long)c->done));
-    TASK_END(t);
-}
-
-value io_readline(int fd, io_input *in, char *buf, size_t len,
-                  double timeout)
-{
-    io_call *c = new_call(readline_main, fd, buf, len, timeout);
-
-    if (!c)
-        return value_task(NULL);
-    c->in = in;
-    return value_task(&c->task);
 }

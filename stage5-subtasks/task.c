@@ -13,6 +13,8 @@ const task_error task_error_not_started = {
                             "that has not started"};
 const task_error task_error_ignored_exit = {TASK_ERROR_IGNORED_EXIT,
                                             "task ignored exit"};
+const task_error task_error_null = {TASK_ERROR_NULL,
+                                    "can't throw NULL: it is no error"};
 
 void task_init(task *t, task_fn *body)
 {
@@ -81,6 +83,8 @@ task_status task_send(task *t, value v)
 
 task_status task_throw(task *t, const task_error *e)
 {
+    if (!e)
+        return TASK_NULL_ERROR;
     if (t->running || t->child)
         return TASK_RUNNING;
     if (t->resume == 0 || t->resume == TASK_FINISHED) {
@@ -125,6 +129,8 @@ const task_error *task_error_of(const task *t, task_status s)
         return &task_error_running;
     case TASK_NOT_STARTED:
         return &task_error_not_started;
+    case TASK_NULL_ERROR:
+        return &task_error_null;
     case TASK_IGNORED_EXIT:
         return &task_error_ignored_exit;
     case TASK_YIELDED:

@@ -16,7 +16,7 @@
 /**
  * What a task's body reports each time it returns, and what a call on a
  * task reports to its caller. A body returns one of the first three; the
- * last three are refusals and the ignored exit, which only calls report.
+ * last four are refusals and the ignored exit, which only calls report.
  */
 typedef enum task_status {
     TASK_YIELDED,     /**< The body stopped at a yield; resume it again. */
@@ -24,6 +24,7 @@ typedef enum task_status {
     TASK_FAILED,      /**< An error ended the body: it is in `t->raised`. */
     TASK_RUNNING,     /**< Refused: the task is running; nothing ran. */
     TASK_NOT_STARTED, /**< Refused: a value sent to a new task; nothing ran. */
+    TASK_NULL_ERROR,  /**< Refused: task_throw() got NULL; nothing ran. */
     TASK_IGNORED_EXIT /**< task_close(): the body yielded again instead. */
 } task_status;
 
@@ -39,6 +40,7 @@ enum task_error_code {
     TASK_ERROR_RUNNING,      /**< The task was resumed from inside itself. */
     TASK_ERROR_NOT_STARTED,  /**< A value was sent before the first yield. */
     TASK_ERROR_IGNORED_EXIT, /**< The task yielded again after close. */
+    TASK_ERROR_NULL,         /**< task_throw() was given NULL to throw. */
     TASK_ERROR_USER = 100    /**< The first code free for your own errors. */
 };
 
@@ -50,6 +52,8 @@ extern const task_error task_error_running;
 extern const task_error task_error_not_started;
 /** The error of TASK_IGNORED_EXIT: the task yielded instead of ending. */
 extern const task_error task_error_ignored_exit;
+/** The error of TASK_NULL_ERROR: task_throw() was given no error. */
+extern const task_error task_error_null;
 
 struct io_wait;
 
@@ -250,7 +254,8 @@ task_status task_send(task *t, value v);
  * runs none of its code: it is done, and the call fails with @p e (in
  * `t->raised`).
  * @param t the task
- * @param e the error
+ * @param e the error; NULL is refused (TASK_NULL_ERROR), as CPython's
+ *          throw(None) raises a TypeError and leaves the generator as it was
  * @return TASK_YIELDED if the body handled @p e and yielded again,
  *         TASK_DONE if it handled it and ended, TASK_RUNNING if @p t is
  *         running or waits for a child, else TASK_FAILED

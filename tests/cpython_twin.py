@@ -193,6 +193,51 @@ def selfish(c):
         c.log("cleanup: self " + resume(c.me()))
 
 
+def forgetful(c):
+    caught = None
+    try:
+        try:
+            yield 1
+        except BaseException as e:  # the C body catches any error
+            caught = e
+            c.log("forgetful saw " + name_of(e))
+        c.log("forgetful goes on")
+        if caught is not None:
+            raise caught  # and leaves it in flight: it goes on
+    finally:
+        c.log("forgetful cleanup")
+
+
+def kid(c, k):
+    try:
+        c.log(f"kid{k} runs")
+        if k == 2:
+            yield 50
+        return ret(4)
+    finally:
+        c.log(f"kid{k} cleanup")
+
+
+def kidclean(c):
+    try:
+        yield 1
+        yield 2
+    finally:
+        c.log("kidclean cleanup")
+        r = yield from kid(c, 1)
+        c.log("kidclean got " + show(r))
+
+
+def kidwait(c):
+    try:
+        yield 1
+        yield 2
+    finally:
+        c.log("kidwait cleanup")
+        r = yield from kid(c, 2)
+        c.log("kidwait got " + show(r))
+
+
 def other(c):
     """The task that caller resumes: it resumes caller back."""
     while True:
@@ -202,7 +247,7 @@ def other(c):
 
 BODIES = {f.__name__: f for f in (loop, handler, cleanup, stubborn, raiser,
                                   badclean, yieldclean, finret, caller,
-                                  selfish)}
+                                  selfish, forgetful, kidclean, kidwait)}
 
 
 # A parent holds its child only in its yield from, as the loop holds a

@@ -320,6 +320,72 @@ static task_status selfish_main(task *t)
     TASK_END(t);
 }
 
+/* Catches any error and forgets to clear it: the error stays in flight,
+ * and goes on at TASK_FINALLY as the error that ends the body. */
+static task_status forgetful_main(task *t)
+{
+    TASK_BEGIN(t);
+    OUT_CATCH(t, 1);
+    if (t->error)
+        LOG("forgetful saw %s", name_of(t->error));
+    LOG("forgetful goes on");
+    TASK_FINALLY(t);
+    LOG("forgetful cleanup");
+    TASK_END(t);
+}
+
+#if STAGE >= 5
+/* A child for a cleanup: returns 4 at once, or (k = 2) yields 50 first. */
+static task_status kid_main(task *t)
+{
+    body *b = (body *)t;
+
+    TASK_BEGIN(t);
+    LOG("kid%d runs", b->k);
+    if (b->k == 2)
+        OUT(t, 50);
+    RETURN(t, 4);
+    TASK_FINALLY(t);
+    LOG("kid%d cleanup", b->k);
+    TASK_END(t);
+}
+
+static task *kid(int k)
+{
+    body *b = io_child(kid_main, sizeof *b);
+
+    cr_assert_not_null(b);
+    b->k = k;
+    return &b->task;
+}
+
+/* Its cleanup yields a child that returns at once. */
+static task_status kidclean_main(task *t)
+{
+    TASK_BEGIN(t);
+    OUT(t, 1);
+    OUT(t, 2);
+    TASK_FINALLY(t);
+    LOG("kidclean cleanup");
+    TASK_YIELD_VALUE(t, value_task(kid(1)));
+    LOG("kidclean got %s", show(t->sent));
+    TASK_END(t);
+}
+
+/* Its cleanup yields a child that waits before it returns. */
+static task_status kidwait_main(task *t)
+{
+    TASK_BEGIN(t);
+    OUT(t, 1);
+    OUT(t, 2);
+    TASK_FINALLY(t);
+    LOG("kidwait cleanup");
+    TASK_YIELD_VALUE(t, value_task(kid(2)));
+    LOG("kidwait got %s", show(t->sent));
+    TASK_END(t);
+}
+#endif
+
 /* The task that caller resumes: it resumes caller back. It is no child,
  * so its yields never park. */
 static task_status other_main(task *t)
@@ -341,8 +407,13 @@ static const struct {
     {"raiser", raiser_main},     {"badclean", badclean_main},
     {"yieldclean", yieldclean_main}, {"finret", finret_main},
     {"caller", caller_main},     {"selfish", selfish_main},
+    {"forgetful", forgetful_main},
+#if STAGE >= 5 /* these yield children: under the loop only */
+    {"kidclean", kidclean_main}, {"kidwait", kidwait_main},
+#endif
 };
 #define NBODIES ((int)(sizeof bodies / sizeof bodies[0]))
+#define NDIRECT 11 /* the bodies that direct calls run: the first ones */
 
 static void op_name(const op *o, char *buf, size_t len)
 {
@@ -505,8 +576,8 @@ static void loop_stderr_begin(void)
     lseek(loop_fd, 0, SEEK_SET);
 }
 
-/* Only what the loop says of a stalled stack, or of a close that failed,
- * is expected there. */
+/* Only what the loop says of a stalled stack (its count and its task
+ * dump), or of a close that failed, is expected there. */
 static void loop_stderr_check(void)
 {
     char buf[4096], *s = buf, *end;
@@ -516,6 +587,8 @@ static void loop_stderr_check(void)
     buf[n] = '\0';
     for (; (end = strchr(s, '\n')); s = end + 1)
         cr_assert(strncmp(s, "io_run: ", 8) == 0 ||
+                      strncmp(s, "  task 1 at ", 12) == 0 ||
+                      strncmp(s, "    child at ", 13) == 0 ||
                       strncmp(s, "task failed on close: ", 22) == 0,
                   "the loop said: %s", s);
 }
@@ -568,8 +641,8 @@ static void make_sequence(sequence *q, char mode, uint32_t *rng)
     int only = only_body();
 
     q->mode = mode;
-    q->body = (int)(next_random(rng) % NBODIES);
-    if (only >= 0)
+    q->body = (int)(next_random(rng) % (mode == 'd' ? NDIRECT : NBODIES));
+    if (only >= 0 && (mode == 'l' || only < NDIRECT))
         q->body = only;
     q->depth = mode == 'l' ? 1 + (int)(next_random(rng) % 3) : 1;
     q->nops = 1 + (int)(next_random(rng) % MAX_OPS);
@@ -736,7 +809,7 @@ static void check_coverage(const sequence *qs, char mode)
         for (int k = 1; k < qs[i].nops; k++)
             kinds[(unsigned char)qs[i].ops[k].kind]++;
     }
-    for (int b = 0; b < NBODIES; b++)
+    for (int b = 0; b < (mode == 'd' ? NDIRECT : NBODIES); b++)
         for (int d = 1; d <= (mode == 'l' ? 3 : 1); d++)
             cr_assert(only >= 0 || seen[b][d] > 0, "%s at depth %d never ran",
                       bodies[b].name, d);

@@ -397,6 +397,36 @@ Test(throw, into_finished_task_runs_no_code)
     cr_assert_eq(p.cleanups, 1);
 }
 
+/* NULL is no error: the call is refused, whatever the task's state, and
+ * the task goes on as if it had not been made (CPython: g.throw(None) is a
+ * TypeError and leaves g alone). */
+Test(throw, null_is_refused_and_the_task_stays_as_it_was)
+{
+    probe p;
+    pool q;
+    task *t = &p.task;
+
+    probe_init(&p, receiver_main);
+    expect_refused(t, task_throw(t, NULL), TASK_NULL_ERROR,
+                   &task_error_null);
+    cr_assert_eq(task_error_null.code, TASK_ERROR_NULL);
+    cr_assert_not(task_done(t));
+    cr_assert_eq(p.starts, 0);
+    expect_yielded(t, task_resume(t), 0);
+    expect_refused(t, task_throw(t, NULL), TASK_NULL_ERROR,
+                   &task_error_null);
+    expect_yielded(t, task_send(t, value_int(7)), 1);
+    cr_assert_eq(p.got[0], 7);
+    /* a pool runs it to its end, and reports nothing */
+    pool_init(&q);
+    pool_add(&q, t);
+    cr_assert_eq(pool_run(&q), 3);
+    cr_assert(task_done(t));
+    cr_assert_eq(p.cleanups, 1);
+    expect_refused(t, task_throw(t, NULL), TASK_NULL_ERROR,
+                   &task_error_null);
+}
+
 /* --- close --- */
 
 Test(close, runs_cleanup_once)

@@ -175,6 +175,7 @@ static void trace_run(const char *stage, const char *command, struct run *r)
     char *root = realpath(course_root(), NULL), *bin = getenv("COURSE_BIN");
     char cmd[8192], prog[256], path[4096];
     const char *args;
+    char *errors;
     int status;
 
     cr_assert(root);
@@ -190,15 +191,19 @@ static void trace_run(const char *stage, const char *command, struct run *r)
         snprintf(path, sizeof path, "%s/build/asan/%s/%s", root, stage, prog);
     snprintf(cmd, sizeof cmd,
              "cd '%s/%s' && COURSE_TRACE='%s/%s.events' '%s'%s "
-             "</dev/null >'%s/%s.out'",
-             root, stage, r->dir, prog, path, args, r->dir, prog);
+             "</dev/null >'%s/%s.out' 2>'%s/err'",
+             root, stage, r->dir, prog, path, args, r->dir, prog, r->dir);
     status = shell(cmd);
     cr_assert(status == 0, "%s: %s exited with status %d", stage, command,
               status);
     snprintf(cmd, sizeof cmd,
-             "python3 '%s/tests/trace.py' '%s/%s.events' '%s/%s.out'", root,
-             r->dir, prog, r->dir, prog);
+             "python3 '%s/tests/trace.py' '%s/%s.events' '%s/%s.out' "
+             ">>'%s/err' 2>&1", root, r->dir, prog, r->dir, prog, r->dir);
     cr_assert(shell(cmd) == 0, "trace.py failed: %s", cmd);
+    errors = read_path(r->dir, "err", NULL);
+    cr_expect(!errors[0], "%s: %s and trace.py wrote to stderr:\n%s", stage,
+              command, errors);
+    free(errors);
     snprintf(path, sizeof path, "%s.out", prog);
     r->out = read_path(r->dir, path, &r->outlen);
     snprintf(path, sizeof path, "%s.json", prog);
@@ -452,7 +457,7 @@ ParameterizedTest(struct trace_case *c, trace, documented, .timeout = 300)
 
 /* Every event has what Perfetto's importer needs, and what trace.py
  * promises; every lane is named. */
-Test(trace, fields, .timeout = 120)
+Test(trace, fields)
 {
     static const char *const resume_args[] = {
         "call", "from_line", "to_line", "file", "status", "value", "stdout",
@@ -563,7 +568,7 @@ static void lanes_and_waits(const struct run *r, char *lanes, size_t lsize,
  * the consumer gets one and takes 1.5 s over each; the queue fills up
  * behind it, so no get or put ever waits, and the consumer ends when it
  * finds the queue empty at 7.5 s. Each wait, by the time it began. */
-Test(trace, prodqueue, .timeout = 120)
+Test(trace, prodqueue)
 {
     struct run r;
     char lanes[256], waits[4096];
@@ -606,7 +611,7 @@ Test(trace, prodqueue, .timeout = 120)
  * ended: a recv that times out after 1 s, a queue get after 0.5 s, a sleep
  * of 2 s that wakes on time, a readline that times out twice and then gets
  * its line, and an unhandled timeout. */
-Test(trace, timeouts, .timeout = 120)
+Test(trace, timeouts)
 {
     struct run r;
     char lanes[256], waits[4096];
