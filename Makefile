@@ -34,7 +34,7 @@ stage_tests = $(foreach n,$(wordlist 1,$(call stage_num,$1),1 2 3 4 5 6 7 8 9),\
 # without into build/vgtests, for valgrind.
 test_bins = $(foreach s,$(STAGES),$(foreach t,$(call stage_tests,$s),\
 	$1/$s/test_$t)) $1/test_echoserver $1/test_httpd $1/test_output \
-	$1/test_quotes $1/test_layout $1/test_html
+	$1/test_quotes $1/test_layout $1/test_html $1/test_trace
 TB = build/tests
 
 # $(call each,COMMAND): run COMMAND once per stage, $$s naming the stage.
@@ -90,7 +90,7 @@ run-valgrind: build-gcc
 # A unit test is built by the stage's own Makefile, read with tests/unit.mk,
 # so that it links the stage's RUNTIME.
 build-tests: $(TB)/test_echoserver $(TB)/test_httpd $(TB)/test_output \
-	$(TB)/test_quotes $(TB)/test_layout $(TB)/test_html
+	$(TB)/test_quotes $(TB)/test_layout $(TB)/test_html $(TB)/test_trace
 	@$(foreach s,$(STAGES),$(MAKE) -C $s -f Makefile -f ../tests/unit.mk \
 		tests TESTS='$(call stage_tests,$s)' OUT=$(CURDIR)/$(TB)/$s \
 		CFLAGS='$(TEST_CFLAGS)' &&) true
@@ -170,6 +170,28 @@ diff:
 	fi
 	@tests/stage-diff $(FROM_DIR) $(TO_DIR) $(if $(LESSONS),lessons)
 
+# make trace PROG=stage2-scheduler/switcher ARGS='--virtual-time': run a
+# program of its home stage with tracing on (COURSE_TRACE, see trace.h).
+# build/trace/<prog>.out is what it printed, .events what its runtime
+# wrote, .json the Chrome trace (Perfetto opens it), .svg the swimlanes.
+# A server traces until it is stopped: kill -INT it from another terminal.
+TRACE = $(B)/trace
+TRACE_NAME = $(notdir $(PROG))
+TRACE_HOME = $(patsubst %/,%,$(dir $(PROG)))
+trace:
+	@if [ -z "$(PROG)" ] || [ ! -f "$(PROG).c" ]; then \
+		echo "make trace: PROG must name a program, as in make trace PROG=stage1-basic-yield/pool"; \
+		exit 2; fi
+	@$(MAKE) -C $(TRACE_HOME) OUT=$(TRACE)/bin/$(TRACE_HOME) \
+		$(TRACE)/bin/$(PROG)
+	@cd $(TRACE_HOME) && COURSE_TRACE=$(TRACE)/$(TRACE_NAME).events \
+		$(TRACE)/bin/$(PROG) $(ARGS) >$(TRACE)/$(TRACE_NAME).out; \
+		status=$$?; [ $$status -eq 0 ] || \
+		echo "make trace: $(PROG) exited with status $$status"
+	@python3 tests/trace.py $(TRACE)/$(TRACE_NAME).events \
+		$(TRACE)/$(TRACE_NAME).out
+	@echo "trace: $(TRACE)/$(TRACE_NAME).json $(TRACE)/$(TRACE_NAME).svg"
+
 bench:
 	@if [ -f bench/Makefile ]; then $(MAKE) -C bench; \
 	else echo "make bench: there are no benchmarks yet (no bench/Makefile)"; exit 1; fi
@@ -179,7 +201,7 @@ clean:
 	rm -rf build
 
 .PHONY: all run build-gcc build-clang run-asan run-valgrind build-tests \
-	build-vgtests valgrind-tests test docs diff bench clean
+	build-vgtests valgrind-tests test docs diff trace bench clean
 
 # make exercises, make exercise EX=N.K, and their test.
 include tests/exercises/exercises.mk
