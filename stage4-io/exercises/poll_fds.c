@@ -42,8 +42,6 @@ static void watch(task *t, io_wait *w)
         io_wake(t, value_none(), &io_error_fd_limit);
     else if (slot[w->fd])
         io_wake(t, value_none(), &io_error_busy);
-    else if (io_nonblock(w->fd) < 0)
-        io_wake(t, value_none(), io_os_error(errno));
     else {
         slot[w->fd] = t;
         nwatched++;
