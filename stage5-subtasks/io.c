@@ -526,6 +526,11 @@ const task_error *io_os_error(int err)
     return &errors[err];
 }
 
+int io_watchable(int fd)
+{
+    return watchable(fd);
+}
+
 int io_nonblock(int fd)
 {
     int flags = fcntl(fd, F_GETFL);

@@ -147,6 +147,15 @@ long long io_now(void);
 int io_nonblock(int fd);
 
 /**
+ * Whether the loop can watch @p fd: select() cannot watch an fd of
+ * FD_SETSIZE or more. A server asks before it starts a task for a
+ * connection.
+ * @param fd the fd
+ * @return 1 if it can, else 0
+ */
+int io_watchable(int fd);
+
+/**
  * The error for an OS error number, as a task_error with a stable address.
  * @param err an errno value
  * @return the error, code IO_ERROR_OS + @p err, message strerror(@p err)

@@ -24,12 +24,12 @@ typedef struct listener {
     int refusing; /* 1: the last connection had an fd past select()'s */
 } listener;
 
-/* Start a task for a new connection, or close it at once if select()
+/* Start a task for a new connection, or close it at once if the loop
  * cannot watch its fd. A flood of those is said once, until a connection
- * has an fd that select() can watch again. */
+ * has an fd that the loop can watch again. */
 static void admit(listener *l, int fd)
 {
-    if (fd < FD_SETSIZE) {
+    if (io_watchable(fd)) {
         l->refusing = 0;
         l->server->serve(fd);
         return;

@@ -11,6 +11,8 @@
  *   nwatched, the number of fds watched, up to date.
  * - watchable(fd): whether fd can be in the table; unwatch() asks it
  *   before it reads readers[fd] or writers[fd].
+ * - io_watchable(fd): whether watch() could take fd; the listener asks it
+ *   before it starts a task for a new connection (server.c's admit).
  * - watch(t, w): puts t in the table for w's fd, or wakes it with an error
  *   (io_wake) if it cannot; park() calls it.
  * - poll_fds(timeout) waits up to timeout ns (-1: no limit, 0: not at all)
@@ -48,6 +50,11 @@ static void watch(task *t, io_wait *w)
         if (w->fd > maxfd)
             maxfd = w->fd;
     }
+}
+
+int io_watchable(int fd)
+{
+    return watchable(fd);
 }
 
 /* Wait up to timeout ns (-1: no limit) for a watched fd, then do its I/O.
