@@ -1,0 +1,557 @@
+#!/usr/bin/env python3
+"""docs/pictures.py build DIR: run the traced programs and draw the lessons'
+pictures into DIR, one SVG each (make docs, before Doxygen, which copies
+the pictures a lesson shows next to its page).
+docs/pictures.py check DIR: run the programs again, draw again, and fail
+if a picture in DIR differs from the one the run draws now.
+
+Each picture comes from one run of `make trace` (tests/trace.py's
+Chrome trace-event JSON, with the stdout the run printed), never from a
+hand-made file. The SVG names its run and holds a SHA-256 digest of the
+events it was drawn from, so that check can say whether the run or the
+drawing changed. The SVG's <desc> is its text alternative: what the run
+printed. Colours are CSS variables with a dark variant
+(prefers-color-scheme), as Doxygen shows an SVG in an <object>.
+"""
+import hashlib
+import html
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FONT = 13          # px, at the picture's own width
+CH = 7.4           # the width of a character at FONT, about
+ROW = 20           # one slice, in pictures drawn in resume order
+LANE = 64          # one lane's width
+GAP = 6
+
+
+def esc(text):
+    return html.escape(str(text), quote=True)
+
+
+# --- the runs -----------------------------------------------------------
+
+class Run:
+    """One traced run: its events and what it printed."""
+
+    def __init__(self, prog, args):
+        self.prog, self.args = prog, args
+        self.command = "make trace PROG=%s ARGS=%s" % (
+            prog, shlex.quote(args))
+        name = os.path.basename(prog)
+        fixtures = os.environ.get("PICTURES_FIXTURES")
+        if fixtures:  # development only: never used by make docs
+            base = os.path.join(fixtures, name + (
+                "-" + re.sub(r"\W+", "_", args) if args else ""))
+        else:
+            subprocess.run(["make", "-s", "trace", "PROG=" + prog,
+                            "ARGS=" + args], cwd=ROOT, check=True,
+                           stdout=subprocess.DEVNULL)
+            base = os.path.join(ROOT, "build", "trace", name)
+        with open(base + ".json", encoding="utf-8") as f:
+            trace = json.load(f)
+        with open(base + ".out", "rb") as f:
+            self.out = f.read()
+        self.names = {}
+        self.events = []
+        for e in trace["traceEvents"]:
+            if e.get("ph") == "M" and e.get("name") == "thread_name":
+                self.names[e["tid"]] = e["args"]["name"]
+            elif e.get("ph") == "X":
+                self.events.append(e)
+        self.events.sort(key=lambda e: (e["ts"], -e["dur"]))
+        for e in self.events:
+            e["text"] = self.printed(e)
+
+    def printed(self, e):
+        span = e["args"].get("stdout")
+        if not span:
+            return ""
+        return self.out[span[0]:span[1]].decode("utf-8", "replace")
+
+    def resumes(self):
+        return [e for e in self.events if e.get("cat") == "resume"]
+
+    def waits(self):
+        return [e for e in self.events if e.get("cat") == "wait"]
+
+    def digest(self):
+        """The events as drawn: what a picture depends on, not where the
+        bytes of the output happen to sit."""
+        canon = [[self.names.get(e["tid"]), e.get("cat"), e["ts"], e["dur"],
+                  {k: v for k, v in sorted(e["args"].items())
+                   if k != "stdout"}, e["text"]] for e in self.events]
+        blob = json.dumps(canon, sort_keys=True).encode()
+        return hashlib.sha256(blob).hexdigest()
+
+
+# --- SVG ------------------------------------------------------------------
+
+STYLE = """
+svg{--fg:#1f2328;--muted:#57606a;--line:#8c959f;--box:#f6f8fa}
+@media (prefers-color-scheme:dark){
+svg{--fg:#e6edf3;--muted:#9da7b3;--line:#768390;--box:#161b22}}
+text{fill:var(--fg);font-family:sans-serif;font-size:13px}
+.m{fill:var(--muted)}
+.s{font-size:11px}
+.c{font-family:monospace}
+.ax{stroke:var(--line);stroke-width:1;fill:none}
+.dash{stroke:var(--line);stroke-width:1.5;stroke-dasharray:3 3;fill:none}
+.box{fill:var(--box);stroke:var(--line);stroke-width:1}
+.arrow{stroke:var(--fg);stroke-width:1.2;fill:none;marker-end:url(#a)}
+.tip{fill:var(--fg)}
+.l0{fill:#4e79a7;stroke:#4e79a7}.l1{fill:#e15759;stroke:#e15759}
+.l2{fill:#59a14f;stroke:#59a14f}.l3{fill:#b07aa1;stroke:#b07aa1}
+.l4{fill:#f28e2b;stroke:#f28e2b}.l5{fill:#76b7b2;stroke:#76b7b2}
+.mark{stroke:var(--fg);stroke-width:2;stroke-dasharray:6 3}
+.sl{fill-opacity:.55;stroke-width:1}
+.wt{fill-opacity:.12;stroke-width:1;stroke-dasharray:3 2}
+"""
+
+
+class Svg:
+    def __init__(self, title):
+        self.title = title
+        self.items = []
+        self.width = self.height = 0
+
+    def add(self, item, right=0, bottom=0):
+        self.items.append(item)
+        self.width = max(self.width, right)
+        self.height = max(self.height, bottom)
+
+    def text(self, x, y, s, cls="", anchor="start"):
+        w = len(s) * CH * (0.85 if "s" in cls.split() else
+                           1.1 if "c" in cls.split() else 1)
+        left = x - w if anchor == "end" else x - w / 2 if anchor == "middle" \
+            else x
+        self.add('<text x="%.1f" y="%.1f"%s%s>%s</text>' % (
+            x, y, ' class="%s"' % cls if cls else "",
+            ' text-anchor="%s"' % anchor if anchor != "start" else "",
+            esc(s)), left + w + 4, y + 4)
+
+    def rect(self, x, y, w, h, cls, tip=None):
+        t = "<title>%s</title>" % esc(tip) if tip else ""
+        self.add('<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" '
+                 'rx="2" class="%s">%s</rect>' % (x, y, w, h, cls, t),
+                 x + w + 1, y + h + 1)
+
+    def line(self, x1, y1, x2, y2, cls):
+        self.add('<path d="M%.1f %.1fL%.1f %.1f" class="%s"/>' % (
+            x1, y1, x2, y2, cls), max(x1, x2) + 1, max(y1, y2) + 1)
+
+    def render(self, runs, alt):
+        w, h = int(self.width + 8), int(self.height + 8)
+        meta = "\n".join("drawn from: %s\nevents-sha256: %s" % (
+            r.command, r.digest()) for r in runs)
+        return (
+            '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" '
+            'width="%d" height="%d" role="img" aria-labelledby="title desc">\n'
+            '<title id="title">%s</title>\n<desc id="desc">%s</desc>\n'
+            '<metadata>\n%s\n</metadata>\n<style>%s</style>\n'
+            '<defs><marker id="a" viewBox="0 0 8 8" refX="7" refY="4" '
+            'markerWidth="7" markerHeight="7" orient="auto">'
+            '<path d="M0 0L8 4L0 8z" class="tip"/></marker></defs>\n'
+            '%s\n</svg>\n' % (w, h, w, h, esc(self.title), esc(alt), esc(meta),
+                              STYLE, "\n".join(self.items)))
+
+
+def printed_alt(run, lines=None):
+    """The text alternative: the output the picture was drawn from."""
+    out = run.out.decode("utf-8", "replace")
+    return "What %s printed:\n%s" % (run.command, out if lines is None
+                                    else "".join(lines))
+
+
+# --- lanes ------------------------------------------------------------
+
+def containers(res):
+    """For each resume, the resume it ran inside of, if any: a scheduler
+    that is a task runs its tasks inside its own slice, and a parent's
+    child runs in the parent's place (args.parent says so)."""
+    outer, open_ = {}, []
+    for e in res:
+        while open_ and open_[-1]["ts"] + open_[-1]["dur"] <= e["ts"] and \
+                open_[-1]["dur"] > 0:
+            open_.pop()
+        while open_ and open_[-1]["dur"] == 0:
+            open_.pop()
+        outer[id(e)] = open_[-1] if open_ else None
+        open_.append(e)
+    return outer
+
+
+def slice_label(run, e):
+    a = e["args"]
+    v, call, st = a.get("value"), a.get("call") or "next", a.get("status")
+    if call == "send" and v is not None:
+        return "send " + v
+    if st and st != "yielded":
+        return st
+    return ""
+
+
+def lanes(run, title, keep=None, time_axis=False, label=slice_label,
+          text=True):
+    """One column per task, a task that runs inside another's slice (the
+    tasks of a scheduler that is a task, a child) right of it, inside its
+    box; one row per slice, in the order they ran, with what it printed
+    beside it; from stage 4 on, the waits between a task's slices."""
+    events = [e for e in run.events if keep is None or keep(e)]
+    res = [e for e in events if e["cat"] == "resume"]
+    outer = containers(res)
+    parent = {}
+    for e in res:
+        p = e["args"].get("parent")
+        if p is None and outer[id(e)] is not None:
+            p = outer[id(e)]["tid"]
+        parent.setdefault(e["tid"], p)
+    cols = []
+    for e in res:
+        t = e["tid"]
+        if t in cols:
+            continue
+        p = parent[t]
+        if p in cols:  # after the parent and the columns already inside it
+            i = cols.index(p) + 1
+            while i < len(cols) and inside(parent, cols[i], p):
+                i += 1
+            cols.insert(i, t)
+        else:
+            cols.append(t)
+    svg = Svg(title)
+    waits = [w for w in events if w["cat"] == "wait" and w["tid"] in cols]
+    lane = max([LANE] + [len(wait_label(w)) * CH * 0.85 + 16
+                         for w in waits])
+    left = 56 if time_axis else 8
+    x = {t: left + i * (lane + GAP) for i, t in enumerate(cols)}
+    levels = max([level(parent, t) for t in cols] + [0])
+    top = 24 + 16 * levels
+    rows, y, last_ts, lines = {}, top, None, {}
+    for e in res:
+        rows[id(e)] = y
+        lines[id(e)] = own_text(res, outer, e).split("\n") if text else [""]
+        if time_axis and e["ts"] != last_ts:
+            svg.text(48, y + 13, fmt_time(e["ts"]), "s m", "end")
+            last_ts = e["ts"]
+        y += ROW * len(lines[id(e)])
+    bottom = y
+    for t in cols:  # a box around a task and the tasks that run inside it
+        kids = [c for c in cols if c != t and inside(parent, c, t)]
+        if kids:
+            lv = level(parent, t)
+            x2 = x[kids[-1]] + lane + 3
+            svg.rect(x[t] - 3, 4 + 16 * lv, x2 - x[t] + 3,
+                     bottom - 16 * lv, "box")
+            svg.text(x[t] + 2, 16 + 16 * lv, run.names.get(t, "") +
+                     " and the tasks it runs inside its slices", "s m")
+    for t in cols:
+        svg.text(x[t] + lane / 2, top - 8, short(run.names.get(
+            t, "task %s" % t), lane), "s", "middle")
+        svg.line(x[t] + lane / 2, top - 2, x[t] + lane / 2, bottom, "ax")
+    text_x = left + len(cols) * (lane + GAP) + 4
+    for e in res:
+        t = e["tid"]
+        sy = rows[id(e)] + 2
+        last = [o for o in res if within(outer, o, e)] or [e]
+        h = rows[id(last[-1])] + ROW * len(lines[id(last[-1])]) - 2 - sy
+        svg.rect(x[t] + 2, sy, lane - 4, h,
+                 "sl l%d" % (cols.index(t) % 6), tip=tip(run, e))
+        lab = label(run, e)
+        if lab:
+            svg.text(x[t] + lane / 2, sy + 12, short(lab, lane - 4), "s",
+                     "middle")
+        for k, line in enumerate(lines[id(e)]):
+            if line:
+                svg.text(text_x, sy + 12 + k * ROW, line, "c")
+    for w in waits:
+        t = w["tid"]
+        mine = [e for e in res if e["tid"] == t]
+        before = [e for e in mine if e["ts"] <= w["ts"]]
+        after = [e for e in mine if e not in before]
+        y1 = rows[id(before[-1])] + ROW * len(lines[id(before[-1])]) - 2 \
+            if before else top
+        y2 = rows[id(after[0])] + 2 if after else bottom
+        if y2 <= y1:
+            continue
+        cx = x[t] + 8
+        svg.rect(cx - 3, y1, 6, y2 - y1, "wt l%d" % (cols.index(t) % 6),
+                 tip="%s: %s (%s)" % (run.names.get(t), w["name"],
+                                      w["args"].get("outcome")))
+        svg.text(cx + 6, (y1 + y2) / 2 + 4, wait_label(w), "s m")
+    return svg
+
+
+def wait_label(w):
+    out = w["args"].get("outcome")
+    return w["name"] + ("" if out in (None, "done") else ": " + out)
+
+
+def inside(parent, t, p):
+    while parent.get(t) is not None:
+        t = parent[t]
+        if t == p:
+            return True
+    return False
+
+
+def level(parent, t):
+    n = 0
+    while parent.get(t) is not None:
+        t, n = parent[t], n + 1
+    return n
+
+
+def within(outer, o, e):
+    while outer.get(id(o)) is not None:
+        o = outer[id(o)]
+        if o is e:
+            return True
+    return False
+
+
+def own_text(res, outer, e):
+    """What a slice printed itself, not inside the slices nested in it."""
+    return e["text"].rstrip("\n") if not any(
+        outer[id(o)] is e and o["text"] for o in res) else ""
+
+
+def short(s, width):
+    n = max(3, int(width / (CH * 0.85)))
+    return s if len(s) <= n else s[:n - 1] + "…"
+
+
+def fmt_time(ts):
+    return "@%g" % round(ts / 1e6, 3)
+
+
+def tip(run, e):
+    a = e["args"]
+    return "%s: %s at %s:%s, %s%s at line %s" % (
+        run.names.get(e["tid"]), a.get("call"),
+        os.path.basename(a.get("file") or "?"), a.get("from_line"),
+        a.get("status"), "" if a.get("value") is None
+        else " " + str(a.get("value")), a.get("to_line"))
+
+
+# --- a body's resume points ----------------------------------------------
+
+def source_line(path, n):
+    """Line n of a source file the trace names (relative to its stage)."""
+    for base in (ROOT, os.path.join(ROOT, "stage1-basic-yield")):
+        try:
+            with open(os.path.join(base, path), encoding="utf-8") as f:
+                return f.read().split("\n")[n - 1].strip()
+        except (OSError, IndexError):
+            continue
+    return "?"
+
+
+def machine(run, tid, title):
+    """The states one body went through: each resume point the run visited
+    (the case labels of its switch), and each resume as an edge, labelled
+    with how many resumes took it and what they printed."""
+    mine = [e for e in run.resumes() if e["tid"] == tid]
+    nodes, edges = [], {}
+    for e in mine:
+        a = e["args"]
+        to = "done" if a["status"] != "yielded" else a["to_line"]
+        for n in (a["from_line"], to):
+            if n not in nodes:
+                nodes.append(n)
+        edges.setdefault((a["from_line"], to), []).append(e)
+    path = mine[0]["args"].get("file") or ""
+    svg = Svg(title)
+    bw, bh, step = 270, 40, 112
+    y = {n: 10 + k * step for k, n in enumerate(nodes)}
+    for n in nodes:
+        svg.rect(40, y[n], bw, bh, "box")
+        if n == "done":
+            svg.text(50, y[n] + 17, "TASK_DONE: the body returned", "")
+            svg.text(50, y[n] + 33, "and the task is finished", "s m")
+        elif n == 0:
+            svg.text(50, y[n] + 17, "case 0: the body's first line", "")
+            svg.text(50, y[n] + 33, "where a new task starts", "s m")
+        else:
+            svg.text(50, y[n] + 17, "case %d: after line %d of %s" % (
+                n, n, os.path.basename(path)), "")
+            svg.text(50, y[n] + 33, source_line(path, n), "s c")
+    for (a, b), es in edges.items():
+        said = [e["text"].strip() for e in es if e["text"].strip()]
+        what = "%d resume%s" % (len(es), "" if len(es) == 1 else "s")
+        if said:
+            what += ", printed " + (said[0] if len(said) == 1 else
+                                    "%s … %s" % (said[0], said[-1]))
+        if a == b:  # a self-loop on the right
+            yy = y[a] + bh / 2
+            svg.add('<path d="M%d %dC%d %d %d %d %d %d" class="arrow"/>' % (
+                40 + bw, yy - 8, 40 + bw + 40, yy - 30, 40 + bw + 40, yy + 30,
+                40 + bw + 2, yy + 8), 40 + bw + 44, yy + 32)
+            svg.text(40 + bw + 8, y[a] + bh + 22, what, "s")
+            continue
+        x0 = 40 + 40 if nodes.index(b) > nodes.index(a) else 40 + bw - 40
+        svg.line(x0, y[a] + bh, x0, y[b] - 2, "arrow") if \
+            nodes.index(b) == nodes.index(a) + 1 else svg.add(
+            '<path d="M40 %dC0 %d 0 %d 38 %d" class="arrow"/>' % (
+                y[a] + bh / 2, y[a] + bh / 2, y[b] + bh / 2, y[b] + bh / 2),
+            40, y[b] + bh)
+        svg.text(x0 + 8, (y[a] + bh + y[b]) / 2 + 4, what, "s")
+    return svg
+
+
+# --- serial against asynchronous -------------------------------------------
+
+def timeline(svg, run, events, x0, top, scale, heading):
+    """Slices on a time axis that runs down, one lane per task."""
+    order = []
+    for e in events:
+        if e["tid"] not in order:
+            order.append(e["tid"])
+    t0 = min(e["ts"] for e in events)
+    svg.text(x0, top - 26, heading, "")
+    end = 0
+    for k, t in enumerate(order):
+        lx = x0 + k * 44
+        svg.text(lx + 20, top - 8, run.names.get(t, "task %s" % t), "s",
+                 "middle")
+        for e in (e for e in events if e["tid"] == t):
+            y = top + (e["ts"] - t0) / 1e6 * scale
+            h = max(e["dur"] / 1e6 * scale, 2)
+            svg.rect(lx + 2, y, 36, h - 1, "sl l%d" % k, tip=tip(run, e))
+            v = e["args"].get("value")
+            if v is not None and h >= 14:
+                svg.text(lx + 20, y + h / 2 + 4, "yield " + v if h > 30
+                         else v, "s", "middle")
+            end = max(end, (e["ts"] + e["dur"] - t0) / 1e6)
+    return end
+
+
+def serial_async(runs):
+    serial, asyn = runs
+    cut = serial.out.index(b"all tasks finished")
+    first = [e for e in serial.resumes() if e["args"]["stdout"][0] < cut]
+    scale, top = 16, 44
+    svg = Svg("switcher --virtual-time: the same 18 seconds of work, run "
+              "serially and by the switcher; task3 first checks in at 15 s "
+              "serially and at 6 s with the switcher")
+    end = max(timeline(svg, serial, first, 40, top, scale, "serial"),
+              timeline(svg, asyn, asyn.resumes(), 200, top, scale,
+                       "switcher"))
+    for s in range(0, int(end) + 1, 3):
+        y = top + s * scale
+        svg.text(32, y + 4, "%d s" % s, "s m", "end")
+        svg.line(36, y, 340, y, "ax")
+    for run, evs, x in ((serial, first, 40), (asyn, asyn.resumes(), 200)):
+        t3 = [e for e in evs if run.names.get(e["tid"]) == "task3"]
+        if t3:  # where task3 first yields
+            at = (t3[0]["ts"] + t3[0]["dur"] - evs[0]["ts"]) / 1e6
+            svg.line(x - 2, top + at * scale, x + 132, top + at * scale,
+                     "mark")
+            svg.text(x + 132, top + end * scale + 18,
+                     "task3 first: %g s" % at, "s", "end")
+    alt = "Serially:\n%s\nWith the switcher:\n%s" % (
+        serial.out[:cut].decode(), asyn.out.decode())
+    return svg, alt
+
+
+# --- the pictures --------------------------------------------------------
+
+def pool_lanes(runs):
+    run = runs[0]
+    return lanes(run, "pool: AAA and bbb take turns, one slice per resume"
+                 ), printed_alt(run)
+
+
+def pool_machine(runs):
+    run = runs[0]
+    aaa = [t for t, n in run.names.items() if n == "AAA"][0]
+    return machine(run, aaa, "The resume points of AAA's body in pool: "
+                   "where each resume started and where it stopped"), \
+        printed_alt(run)
+
+
+def nested_lanes(runs):
+    run = runs[0]
+    return lanes(run, "microthreads -r 1: a scheduler runs a microscheduler "
+                 "and mt4; the microscheduler runs mt1 to mt3 inside its own "
+                 "slices"), printed_alt(run)
+
+
+def prodqueue_lanes(runs):
+    run = runs[0]
+    return lanes(run, "prodqueue --virtual-time: the producer's and the "
+                 "consumer's slices, and what each waited for in between",
+                 time_axis=True), printed_alt(run)
+
+
+def family_lanes(runs):
+    run = runs[0]
+    return lanes(run, "family: each child runs inside its parent's lane, "
+                 "in the parent's place"), printed_alt(run)
+
+
+PICTURES = [
+    # (file, [(program, arguments)], drawing)
+    ("stage1-pool.svg", [("stage1-basic-yield/pool", "")], pool_lanes),
+    ("stage1-resume-points.svg", [("stage1-basic-yield/pool", "")],
+     pool_machine),
+    ("stage2-switcher.svg", [("stage2-scheduler/switcher",
+                              "--virtual-time serial"),
+                             ("stage2-scheduler/switcher", "--virtual-time")],
+     serial_async),
+    ("stage2-nested.svg", [("stage2-scheduler/microthreads", "-r 1")],
+     nested_lanes),
+    ("stage4-prodqueue.svg", [("stage4-io/prodqueue", "--virtual-time")],
+     prodqueue_lanes),
+    ("stage5-family.svg", [("stage5-subtasks/family", "")], family_lanes),
+]
+
+
+def draw(name, programs, fn):
+    runs = [Run(p, a) for p, a in programs]
+    svg, alt = fn(runs)
+    return svg.render(runs, alt)
+
+
+def main(argv):
+    if len(argv) != 3 or argv[1] not in ("build", "check"):
+        sys.stderr.write("usage: docs/pictures.py build|check DIR\n")
+        return 2
+    mode, where = argv[1], argv[2]
+    os.makedirs(where, exist_ok=True)
+    bad = 0
+    for name, programs, fn in PICTURES:
+        svg = draw(name, programs, fn)
+        path = os.path.join(where, name)
+        if mode == "build":
+            with open(path, "w", encoding="utf-8") as f:
+                f.write(svg)
+            continue
+        try:
+            with open(path, encoding="utf-8") as f:
+                shipped = f.read()
+        except OSError as e:
+            print("%s: not there (%s)" % (path, e.strerror))
+            bad += 1
+            continue
+        if shipped != svg:
+            old = re.findall(r"events-sha256: (\w+)", shipped)
+            new = re.findall(r"events-sha256: (\w+)", svg)
+            print("%s: %s" % (path, "the run differs from the one it was "
+                              "drawn from (events-sha256 %s, now %s)" % (
+                                  old, new) if old != new else
+                              "same run, but drawn differently now"))
+            bad += 1
+    if mode == "check" and not bad:
+        print("pictures: %d pictures, each the same as its run draws now" %
+              len(PICTURES))
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
