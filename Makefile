@@ -165,6 +165,28 @@ diff:
 	fi
 	@tests/stage-diff $(FROM_DIR) $(TO_DIR) $(if $(LESSONS),lessons)
 
+# make trace PROG=stage2-scheduler/switcher ARGS='--virtual-time': run a
+# program of its home stage with tracing on (COURSE_TRACE, see trace.h).
+# build/trace/<prog>.out is what it printed, .events what its runtime
+# wrote, .json the Chrome trace (Perfetto opens it), .svg the swimlanes.
+# A server traces until it is stopped: kill -INT it from another terminal.
+TRACE = $(B)/trace
+TRACE_NAME = $(notdir $(PROG))
+TRACE_HOME = $(patsubst %/,%,$(dir $(PROG)))
+trace:
+	@if [ -z "$(PROG)" ] || [ ! -f "$(PROG).c" ]; then \
+		echo "make trace: PROG must name a program, as in make trace PROG=stage1-basic-yield/pool"; \
+		exit 2; fi
+	@$(MAKE) -C $(TRACE_HOME) OUT=$(TRACE)/bin/$(TRACE_HOME) \
+		$(TRACE)/bin/$(PROG)
+	@cd $(TRACE_HOME) && COURSE_TRACE=$(TRACE)/$(TRACE_NAME).events \
+		$(TRACE)/bin/$(PROG) $(ARGS) >$(TRACE)/$(TRACE_NAME).out; \
+		status=$$?; [ $$status -eq 0 ] || \
+		echo "make trace: $(PROG) exited with status $$status"
+	@python3 tests/trace.py $(TRACE)/$(TRACE_NAME).events \
+		$(TRACE)/$(TRACE_NAME).out
+	@echo "trace: $(TRACE)/$(TRACE_NAME).json $(TRACE)/$(TRACE_NAME).svg"
+
 bench:
 	@if [ -f bench/Makefile ]; then $(MAKE) -C bench; \
 	else echo "make bench: there are no benchmarks yet (no bench/Makefile)"; exit 1; fi
@@ -174,7 +196,7 @@ clean:
 	rm -rf build
 
 .PHONY: all run build-gcc build-clang run-asan run-valgrind build-tests \
-	build-vgtests valgrind-tests test docs diff bench clean
+	build-vgtests valgrind-tests test docs diff trace bench clean
 
 # make exercises, make exercise EX=N.K, and their test.
 include tests/exercises/exercises.mk

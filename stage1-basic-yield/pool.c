@@ -51,6 +51,7 @@ static void example_task_init(example_task *e, task_fn *body,
                               const char *name, int max_iterations)
 {
     task_init(&e->task, body);
+    task_name(&e->task, name);
     e->name = name;
     e->max_iterations = max_iterations;
 }
