@@ -2,8 +2,11 @@
 """docs/pictures.py build DIR: run the traced programs and draw the lessons'
 pictures into DIR, one SVG each (make docs, before Doxygen, which copies
 the pictures a lesson shows next to its page).
-docs/pictures.py check DIR: run the programs again, draw again, and fail
-if a picture in DIR differs from the one the run draws now.
+docs/pictures.py check DIR [PICTURE...]: run the programs again, draw
+again, and fail if a picture in DIR (or in DIR/<its stage>/, where
+Doxygen put it) differs from the one the run draws now.
+docs/pictures.py lessons: fail unless each lesson shows at least two
+pictures, each one drawn here, and each picture drawn here is shown.
 
 Each picture comes from one run of `make trace` (tests/trace.py's
 Chrome trace-event JSON, with the stdout the run printed), never from a
@@ -39,7 +42,7 @@ def esc(text):
 class Run:
     """One traced run: its events and what it printed."""
 
-    def __init__(self, prog, args):
+    def __init__(self, prog, args, where):
         self.prog, self.args = prog, args
         self.command = "make trace PROG=%s ARGS=%s" % (
             prog, shlex.quote(args))
@@ -48,11 +51,11 @@ class Run:
         if fixtures:  # development only: never used by make docs
             base = os.path.join(fixtures, name + (
                 "-" + re.sub(r"\W+", "_", args) if args else ""))
-        else:
+        else:  # a directory of its own, apart from make trace's default
             subprocess.run(["make", "-s", "trace", "PROG=" + prog,
-                            "ARGS=" + args], cwd=ROOT, check=True,
-                           stdout=subprocess.DEVNULL)
-            base = os.path.join(ROOT, "build", "trace", name)
+                            "ARGS=" + args, "TRACE=" + where], cwd=ROOT,
+                           check=True, stdout=subprocess.DEVNULL)
+            base = os.path.join(where, name)
         with open(base + ".json", encoding="utf-8") as f:
             trace = json.load(f)
         with open(base + ".out", "rb") as f:
@@ -93,9 +96,10 @@ class Run:
 # --- SVG ------------------------------------------------------------------
 
 STYLE = """
-svg{--fg:#1f2328;--muted:#57606a;--line:#8c959f;--box:#f6f8fa}
-@media (prefers-color-scheme:dark){
-svg{--fg:#e6edf3;--muted:#9da7b3;--line:#768390;--box:#161b22}}
+svg{--fg:#1f2328;--muted:#57606a;--line:#8c959f;--box:#f6f8fa;--bg:#fff}
+@media (prefers-color-scheme:dark){svg{--fg:#e6edf3;--muted:#9da7b3;
+--line:#768390;--box:#161b22;--bg:#0d1117}}
+.bg{fill:var(--bg)}
 text{fill:var(--fg);font-family:sans-serif;font-size:13px}
 .m{fill:var(--muted)}
 .s{font-size:11px}
@@ -157,6 +161,7 @@ class Svg:
             '<defs><marker id="a" viewBox="0 0 8 8" refX="7" refY="4" '
             'markerWidth="7" markerHeight="7" orient="auto">'
             '<path d="M0 0L8 4L0 8z" class="tip"/></marker></defs>\n'
+            '<rect width="100%%" height="100%%" rx="4" class="bg"/>\n'
             '%s\n</svg>\n' % (w, h, w, h, esc(self.title), esc(alt), esc(meta),
                               STYLE, "\n".join(self.items)))
 
@@ -341,15 +346,11 @@ def tip(run, e):
 
 # --- a body's resume points ----------------------------------------------
 
-def source_line(path, n):
-    """Line n of a source file the trace names (relative to its stage)."""
-    for base in (ROOT, os.path.join(ROOT, "stage1-basic-yield")):
-        try:
-            with open(os.path.join(base, path), encoding="utf-8") as f:
-                return f.read().split("\n")[n - 1].strip()
-        except (OSError, IndexError):
-            continue
-    return "?"
+def source_line(run, path, n):
+    """Line n of a source file the trace names, relative to the stage."""
+    with open(os.path.join(ROOT, os.path.dirname(run.prog), path),
+              encoding="utf-8") as f:
+        return f.read().split("\n")[n - 1].strip()
 
 
 def machine(run, tid, title):
@@ -367,7 +368,7 @@ def machine(run, tid, title):
         edges.setdefault((a["from_line"], to), []).append(e)
     path = mine[0]["args"].get("file") or ""
     svg = Svg(title)
-    bw, bh, step = 270, 40, 112
+    bw, bh, step = 250, 40, 100
     y = {n: 10 + k * step for k, n in enumerate(nodes)}
     for n in nodes:
         svg.rect(40, y[n], bw, bh, "box")
@@ -380,7 +381,7 @@ def machine(run, tid, title):
         else:
             svg.text(50, y[n] + 17, "case %d: after line %d of %s" % (
                 n, n, os.path.basename(path)), "")
-            svg.text(50, y[n] + 33, source_line(path, n), "s c")
+            svg.text(50, y[n] + 33, source_line(run, path, n), "s c")
     for (a, b), es in edges.items():
         said = [e["text"].strip() for e in es if e["text"].strip()]
         what = "%d resume%s" % (len(es), "" if len(es) == 1 else "s")
@@ -392,7 +393,9 @@ def machine(run, tid, title):
             svg.add('<path d="M%d %dC%d %d %d %d %d %d" class="arrow"/>' % (
                 40 + bw, yy - 8, 40 + bw + 40, yy - 30, 40 + bw + 40, yy + 30,
                 40 + bw + 2, yy + 8), 40 + bw + 44, yy + 32)
-            svg.text(40 + bw + 8, y[a] + bh + 22, what, "s")
+            first, _, rest = what.partition(", ")
+            svg.text(40 + bw + 44, yy - 4, first + ",", "s")
+            svg.text(40 + bw + 44, yy + 12, rest, "s")
             continue
         x0 = 40 + 40 if nodes.index(b) > nodes.index(a) else 40 + bw - 40
         svg.line(x0, y[a] + bh, x0, y[b] - 2, "arrow") if \
@@ -512,44 +515,102 @@ PICTURES = [
 ]
 
 
-def draw(name, programs, fn):
-    runs = [Run(p, a) for p, a in programs]
+def draw(name, programs, fn, trace_dir):
+    runs = [Run(p, a, trace_dir) for p, a in programs]
     svg, alt = fn(runs)
     return svg.render(runs, alt)
 
 
+def shipped(where, name):
+    """The picture as make docs left it: DIR/name, or, in the site,
+    DIR/<its stage>/name, where Doxygen copied it."""
+    stage = name.split("-")[0]
+    for d in [where] + sorted(os.path.join(where, s) for s in os.listdir(
+            where) if s.startswith(stage + "-")):
+        if os.path.isfile(os.path.join(d, name)):
+            return os.path.join(d, name)
+    return None
+
+
+def lessons():
+    """Each picture is shown by a lesson of its stage, each picture a
+    lesson shows is one drawn here, and each lesson shows at least two."""
+    known = {p[0] for p in PICTURES}
+    bad, shown = [], set()
+    for stage in sorted(d for d in os.listdir(ROOT)
+                        if re.match(r"stage[0-9]-", d)):
+        mine = []
+        for page in sorted(os.listdir(os.path.join(ROOT, stage))):
+            if not page.endswith(".md"):
+                continue
+            with open(os.path.join(ROOT, stage, page), encoding="utf-8") as f:
+                for n, line in enumerate(f, 1):
+                    for pic in re.findall(r"!\[[^]]*\]\(([^)]*\.svg)\)",
+                                          line):
+                        where = "%s/%s:%d" % (stage, page, n)
+                        if pic not in known:
+                            bad.append("%s: %s is not a picture that "
+                                       "docs/pictures.py draws" % (where, pic))
+                        elif not pic.startswith(stage.split("-")[0] + "-"):
+                            bad.append("%s: %s is another stage's picture" %
+                                       (where, pic))
+                        mine.append(pic)
+                        shown.add(pic)
+        if len(mine) < 2:
+            bad.append("%s: its lesson shows %d pictures, not at least 2" % (
+                stage, len(mine)))
+    bad += ["%s: no lesson shows it" % p for p in sorted(known - shown)]
+    for line in bad:
+        print(line)
+    return 1 if bad else 0
+
+
 def main(argv):
-    if len(argv) != 3 or argv[1] not in ("build", "check"):
-        sys.stderr.write("usage: docs/pictures.py build|check DIR\n")
+    if len(argv) == 2 and argv[1] == "lessons":
+        return lessons()
+    if len(argv) < 3 or argv[1] not in ("build", "check"):
+        sys.stderr.write("usage: docs/pictures.py build DIR\n"
+                         "       docs/pictures.py lessons\n"
+                         "       docs/pictures.py check DIR [PICTURE...]\n")
         return 2
-    mode, where = argv[1], argv[2]
+    mode, where, names = argv[1], argv[2], argv[3:]
+    known = [p[0] for p in PICTURES]
+    for n in names:
+        if n not in known:
+            sys.stderr.write("pictures: no picture %s (there are: %s)\n" % (
+                n, " ".join(known)))
+            return 2
     os.makedirs(where, exist_ok=True)
     bad = 0
+    only = os.environ.get("PICTURES_ONLY", "")
     for name, programs, fn in PICTURES:
-        svg = draw(name, programs, fn)
-        path = os.path.join(where, name)
+        if not name.startswith(only) or names and name not in names:
+            continue
+        trace_dir = os.path.join(ROOT, "build", "pictures-trace",
+                                 name[:-4])
+        svg = draw(name, programs, fn, trace_dir)
         if mode == "build":
-            with open(path, "w", encoding="utf-8") as f:
+            with open(os.path.join(where, name), "w", encoding="utf-8") as f:
                 f.write(svg)
             continue
-        try:
-            with open(path, encoding="utf-8") as f:
-                shipped = f.read()
-        except OSError as e:
-            print("%s: not there (%s)" % (path, e.strerror))
+        path = shipped(where, name)
+        if not path:
+            print("%s: not in %s; make docs draws it" % (name, where))
             bad += 1
             continue
-        if shipped != svg:
-            old = re.findall(r"events-sha256: (\w+)", shipped)
-            new = re.findall(r"events-sha256: (\w+)", svg)
+        with open(path, encoding="utf-8") as f:
+            old = f.read()
+        if old != svg:
+            was = re.findall(r"events-sha256: (\w+)", old)
+            now = re.findall(r"events-sha256: (\w+)", svg)
             print("%s: %s" % (path, "the run differs from the one it was "
                               "drawn from (events-sha256 %s, now %s)" % (
-                                  old, new) if old != new else
-                              "same run, but drawn differently now"))
+                                  " ".join(was), " ".join(now))
+                              if was != now else "the same run, but the "
+                              "picture differs from what it draws now"))
             bad += 1
-    if mode == "check" and not bad:
-        print("pictures: %d pictures, each the same as its run draws now" %
-              len(PICTURES))
+        else:
+            print("%s: the same as its run draws now" % path)
     return 1 if bad else 0
 
 
