@@ -462,6 +462,120 @@ def serial_async(runs):
     return svg, alt
 
 
+# --- the trampoline --------------------------------------------------------
+
+def trampoline(run, title):
+    """The way a child's result travels: the parent yields the child, the
+    loop runs it in the parent's place, and what it returns is sent into
+    the parent, what it raises thrown into it."""
+    res = run.resumes()
+    svg = Svg(title)
+    col = {"parent": 60, "loop": 200, "child": 340}
+    for name, x in col.items():
+        svg.text(x, 16, {"parent": "parent task", "loop": "the loop (io.c)",
+                         "child": "child task"}[name], "", "middle")
+    y, rows = 34, []
+
+    def arrow(a, b, label):
+        nonlocal y
+        x1, x2 = col[a], col[b]
+        d = 4 if x2 > x1 else -4
+        svg.line(x1 + d, y, x2 - d, y, "arrow")
+        svg.text((x1 + x2) / 2, y - 5, label, "s", "middle")
+        y += 30
+
+    for k, e in enumerate(res):
+        a = e["args"]
+        depth = a.get("depth") or 0
+        name = run.names.get(e["tid"], "task")
+        if depth == 0:
+            if a.get("call") == "send" and a.get("value") is not None:
+                arrow("loop", "parent", "task_send(%s, \"%s\")" % (name, a[
+                    "value"]))
+            elif a.get("call") == "throw":
+                arrow("loop", "parent", "task_throw(%s, error)" % name)
+            elif k == 0:
+                arrow("loop", "parent", "task_resume(%s)" % name)
+            if e["text"]:
+                y -= 6
+                for line in e["text"].rstrip("\n").split("\n"):
+                    svg.text(col["parent"] - 50, y, line, "c s")
+                    y += 18
+                y += 12
+            if a.get("status") == "yielded" and k + 1 < len(res) and \
+                    (res[k + 1]["args"].get("depth") or 0) > depth:
+                arrow("parent", "loop", "yields a child")
+            elif a.get("status") != "yielded":
+                svg.text(col["parent"], y, "%s: %s" % (name, a["status"]),
+                         "s m", "middle")
+                y += 24
+        else:
+            arrow("loop", "child", "runs %s in its place" % name)
+            if a.get("status") == "done":
+                arrow("child", "loop", "returns %s" % (a.get("value") or
+                                                       "none"))
+            elif a.get("status") == "failed":
+                arrow("child", "loop", "raises %s" % (a.get("value") or
+                                                      "an error"))
+            else:
+                arrow("child", "loop", a.get("status") or "?")
+    for x in col.values():
+        svg.line(x, 24, x, y - 10, "ax")
+    return svg
+
+
+# --- the loop at one moment ------------------------------------------------
+
+def loop_state(run, at, title):
+    """What each task of the loop was doing when the slice `at` began:
+    running, ready, or parked on a timer, an fd or a queue."""
+    t0 = at["ts"]
+    seen = []
+    for e in run.events:
+        if e["ts"] <= t0 and e["tid"] not in seen:
+            seen.append(e["tid"])
+    rows = {"running": [], "ready": [], "timer heap": [], "readers": [],
+            "writers": [], "queue lines": []}
+    for t in seen:
+        name = run.names.get(t, "task %s" % t)
+        if t == at["tid"]:
+            rows["running"].append(name)
+            continue
+        mine = [e for e in run.events if e["tid"] == t]
+        if all(e["ts"] + e["dur"] <= t0 for e in mine) and mine[-1][
+                "cat"] == "resume" and mine[-1]["args"].get(
+                    "status") not in (None, "yielded"):
+            continue  # finished
+        w = [e for e in mine if e["cat"] == "wait" and
+             e["ts"] <= t0 < e["ts"] + e["dur"]]
+        if not w:
+            rows["ready"].append(name)
+            continue
+        w = w[0]
+        kind = w["args"].get("kind")
+        if kind == "sleep":
+            rows["timer heap"].append("%s, until @%g" % (
+                name, round((w["ts"] + w["dur"]) / 1e6, 3)))
+        elif kind in ("readable", "writable"):
+            rows["readers" if kind == "readable" else "writers"].append(
+                "%s: %s" % (w["name"].split(" readable")[0].split(
+                    " writable")[0], name))
+        else:
+            rows["queue lines"].append("%s: %s" % (w["name"], name))
+    svg = Svg(title)
+    svg.text(8, 18, "at %s, as %s's slice begins" % (
+        fmt_time(t0), run.names.get(at["tid"])), "m")
+    y = 30
+    for label, items in rows.items():
+        h = 22 + 18 * max(1, len(items))
+        svg.rect(8, y, 400, h - 6, "box")
+        svg.text(16, y + 16, label, "")
+        for k, item in enumerate(items or ["(none)"]):
+            svg.text(130, y + 16 + 18 * k, item, "c s" if items else "s m")
+        y += h
+    return svg
+
+
 # --- the pictures --------------------------------------------------------
 
 def pool_lanes(runs):
@@ -498,6 +612,24 @@ def family_lanes(runs):
                  "in the parent's place"), printed_alt(run)
 
 
+def family_trampoline(runs):
+    run = runs[0]
+    return trampoline(run, "family: the loop sends a child's return value "
+                      "into its parent, and throws its error into it"), \
+        printed_alt(run)
+
+
+def first_printing(run, text):
+    return [e for e in run.resumes() if text in e["text"]][0]
+
+
+def prodqueue_loop(runs):
+    run = runs[0]
+    at = first_printing(run, "Consumer is doing something with 1")
+    return loop_state(run, at, "The loop of prodqueue at one moment"), \
+        printed_alt(run)
+
+
 PICTURES = [
     # (file, [(program, arguments)], drawing)
     ("stage1-pool.svg", [("stage1-basic-yield/pool", "")], pool_lanes),
@@ -511,7 +643,11 @@ PICTURES = [
      nested_lanes),
     ("stage4-prodqueue.svg", [("stage4-io/prodqueue", "--virtual-time")],
      prodqueue_lanes),
+    ("stage4-loop.svg", [("stage4-io/prodqueue", "--virtual-time")],
+     prodqueue_loop),
     ("stage5-family.svg", [("stage5-subtasks/family", "")], family_lanes),
+    ("stage5-trampoline.svg", [("stage5-subtasks/family", "")],
+     family_trampoline),
 ]
 
 
