@@ -29,6 +29,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FONT = 13          # px, at the picture's own width
 CH = 7.4           # the width of a character at FONT, about
 ROW = 20           # one slice, in pictures drawn in resume order
+WAIT = 16          # room for the wait that follows a slice
 LANE = 64          # one lane's width
 GAP = 6
 
@@ -67,7 +68,7 @@ class Run:
                 self.names[e["tid"]] = e["args"]["name"]
             elif e.get("ph") == "X":
                 self.events.append(e)
-        self.events.sort(key=lambda e: (e["ts"], -e["dur"]))
+        self.events.sort(key=lambda e: e["ts"])  # stable: as they ran
         for e in self.events:
             e["text"] = self.printed(e)
 
@@ -177,14 +178,10 @@ def printed_alt(run, lines=None):
 
 def containers(res):
     """For each resume, the resume it ran inside of, if any: a scheduler
-    that is a task runs its tasks inside its own slice, and a parent's
-    child runs in the parent's place (args.parent says so)."""
+    that is a task runs its tasks inside its own slice."""
     outer, open_ = {}, []
     for e in res:
-        while open_ and open_[-1]["ts"] + open_[-1]["dur"] <= e["ts"] and \
-                open_[-1]["dur"] > 0:
-            open_.pop()
-        while open_ and open_[-1]["dur"] == 0:
+        while open_ and open_[-1]["ts"] + open_[-1]["dur"] <= e["ts"]:
             open_.pop()
         outer[id(e)] = open_[-1] if open_ else None
         open_.append(e)
@@ -193,107 +190,163 @@ def containers(res):
 
 def slice_label(run, e):
     a = e["args"]
-    v, call, st = a.get("value"), a.get("call") or "next", a.get("status")
-    if call == "send" and v is not None:
-        return "send " + v
-    if st and st != "yielded":
-        return st
-    return ""
+    call, st, v = a.get("call"), a.get("status"), a.get("value")
+    parts = []
+    if call in ("send", "throw") and v is not None:
+        parts.append("%s %s" % (call, v))
+    elif call in ("send", "throw", "close", "cleanup"):
+        parts.append(call)
+    if st not in (None, "yielded"):
+        parts.append(st)
+    return ", ".join(parts)
 
 
-def lanes(run, title, keep=None, time_axis=False, label=slice_label,
-          text=True):
-    """One column per task, a task that runs inside another's slice (the
-    tasks of a scheduler that is a task, a child) right of it, inside its
-    box; one row per slice, in the order they ran, with what it printed
-    beside it; from stage 4 on, the waits between a task's slices."""
-    events = [e for e in run.events if keep is None or keep(e)]
-    res = [e for e in events if e["cat"] == "resume"]
-    outer = containers(res)
+def parents(res):
+    """Each task's parent: the task whose child it is (stage 5), or the
+    scheduler task that resumed it (stage 2 on)."""
     parent = {}
     for e in res:
         p = e["args"].get("parent")
-        if p is None and outer[id(e)] is not None:
-            p = outer[id(e)]["tid"]
-        parent.setdefault(e["tid"], p)
-    cols = []
+        if p is None:
+            p = e["args"].get("caller")
+        if p is not None and parent.get(e["tid"]) is None:
+            parent[e["tid"]] = p
+        parent.setdefault(e["tid"], None)
+    return parent
+
+
+def place_waits(res, waits):
+    """Which resume each wait follows: the task's next resume that began
+    no later than the wait and after which the task did not run again
+    before the wait ended (a plain yield has no wait)."""
+    after = {}
+    for t in {w["tid"] for w in waits}:
+        mine = [e for e in res if e["tid"] == t]
+        k = 0
+        for w in (w for w in waits if w["tid"] == t):
+            j, nxt = k, None
+            while j < len(mine) and mine[j]["ts"] <= w["ts"]:
+                nxt = mine[j + 1] if j + 1 < len(mine) else None
+                if nxt is None or nxt["ts"] >= w["ts"] + w["dur"]:
+                    break
+                j += 1
+            if j < len(mine) and mine[j]["ts"] <= w["ts"]:
+                after[id(w)] = (mine[j], nxt)
+                k = j + 1
+    return after
+
+
+def lanes(run, title, keep=None, time_axis=False, label=slice_label,
+          box="%s and the tasks it runs"):
+    """One column per task; a task that another one runs (the tasks of a
+    scheduler that is a task, a child) right of it, inside its box; one
+    row per slice, in the order they ran, with what it printed beside it;
+    what the program printed between slices, outside any task, in a column
+    of its own, main; from stage 4 on, the waits between a task's
+    slices."""
+    events = [e for e in run.events if keep is None or keep(e)]
+    res = [e for e in events if e["cat"] == "resume"]
+    waits = [e for e in events if e["cat"] == "wait"]
+    outer = containers(res)
+    parent = parents(res)
+    rows = []  # (event or None for main, the lines it printed)
+    end = res[0]["args"]["stdout"][0] if res else 0
     for e in res:
-        t = e["tid"]
-        if t in cols:
-            continue
-        p = parent[t]
-        if p in cols:  # after the parent and the columns already inside it
-            i = cols.index(p) + 1
-            while i < len(cols) and inside(parent, cols[i], p):
-                i += 1
-            cols.insert(i, t)
-        else:
-            cols.append(t)
+        span = e["args"].get("stdout") or [end, end]
+        if outer[id(e)] is None and span[0] > end:
+            rows.append((None, run.out[end:span[0]].decode().rstrip(
+                "\n").split("\n")))
+        if outer[id(e)] is None:
+            end = max(end, span[1])
+        rows.append((e, own_text(res, outer, e).split("\n")))
+    first = []
+    for e in res:
+        if e["tid"] not in first:
+            first.append(e["tid"])
+    cols = [None] if any(e is None for e, _ in rows) else []
+
+    def column(t):  # a task, then the tasks it runs, in order of appearance
+        cols.append(t)
+        for c in first:
+            if parent[c] == t:
+                column(c)
+    for t in first:
+        if parent[t] is None or parent[t] not in first:
+            column(t)
+    placed = place_waits(res, waits)
     svg = Svg(title)
-    waits = [w for w in events if w["cat"] == "wait" and w["tid"] in cols]
-    lane = max([LANE] + [len(wait_label(w)) * CH * 0.85 + 16
-                         for w in waits])
+    lane = min(124, max([LANE] + [len(wait_label(w)) * CH * 0.85 + 16
+                                  for w in waits if id(w) in placed]))
     left = 56 if time_axis else 8
     x = {t: left + i * (lane + GAP) for i, t in enumerate(cols)}
-    levels = max([level(parent, t) for t in cols] + [0])
+    levels = max([level(parent, t) for t in cols if t is not None] + [0])
     top = 24 + 16 * levels
-    rows, y, last_ts, lines = {}, top, None, {}
-    for e in res:
-        rows[id(e)] = y
-        lines[id(e)] = own_text(res, outer, e).split("\n") if text else [""]
-        if time_axis and e["ts"] != last_ts:
-            svg.text(48, y + 13, fmt_time(e["ts"]), "s m", "end")
-            last_ts = e["ts"]
-        y += ROW * len(lines[id(e)])
+    waited = {id(b) for b, _ in placed.values()}
+    y_of, y, last_ts, gap = {}, top, None, {}
+    for e, lines in rows:
+        if e is not None:
+            y_of[id(e)] = (y, y + ROW * len(lines))
+            if time_axis and e["ts"] != last_ts:
+                svg.text(48, y + 13, fmt_time(e["ts"]), "s m", "end")
+                last_ts = e["ts"]
+        gap[id(e)] = WAIT if e is not None and id(e) in waited else 0
+        y += ROW * len(lines) + gap[id(e)]
     bottom = y
     for t in cols:  # a box around a task and the tasks that run inside it
-        kids = [c for c in cols if c != t and inside(parent, c, t)]
+        kids = [c for c in cols if c is not None and c != t and
+                inside(parent, c, t)]
         if kids:
             lv = level(parent, t)
             x2 = x[kids[-1]] + lane + 3
             svg.rect(x[t] - 3, 4 + 16 * lv, x2 - x[t] + 3,
                      bottom - 16 * lv, "box")
-            svg.text(x[t] + 2, 16 + 16 * lv, run.names.get(t, "") +
-                     " and the tasks it runs inside its slices", "s m")
+            svg.text(x[t] + 2, 16 + 16 * lv, box % run.names.get(t, ""),
+                     "s m")
     for t in cols:
-        svg.text(x[t] + lane / 2, top - 8, short(run.names.get(
-            t, "task %s" % t), lane), "s", "middle")
+        svg.text(x[t] + lane / 2, top - 8, short(
+            "main" if t is None else run.names.get(t, "task %s" % t), lane),
+            "s m" if t is None else "s", "middle")
         svg.line(x[t] + lane / 2, top - 2, x[t] + lane / 2, bottom, "ax")
     text_x = left + len(cols) * (lane + GAP) + 4
-    for e in res:
-        t = e["tid"]
-        sy = rows[id(e)] + 2
-        last = [o for o in res if within(outer, o, e)] or [e]
-        h = rows[id(last[-1])] + ROW * len(lines[id(last[-1])]) - 2 - sy
-        svg.rect(x[t] + 2, sy, lane - 4, h,
-                 "sl l%d" % (cols.index(t) % 6), tip=tip(run, e))
-        lab = label(run, e)
-        if lab:
-            svg.text(x[t] + lane / 2, sy + 12, short(lab, lane - 4), "s",
+    y = top
+    for e, lines in rows:
+        if e is None:
+            svg.text(x[None] + lane / 2, y + 14, "(not a task)", "s m",
                      "middle")
-        for k, line in enumerate(lines[id(e)]):
+        else:
+            t = e["tid"]
+            last = [o for o in res if within(outer, o, e)] or [e]
+            y2 = y_of[id(last[-1])][1]
+            svg.rect(x[t] + 2, y + 2, lane - 4, y2 - y - 4,
+                     "sl l%d" % (cols.index(t) % 6), tip=tip(run, e))
+            lab = label(run, e)
+            if lab:
+                svg.text(x[t] + lane / 2, y + 14, short(lab, lane - 4), "s",
+                         "middle")
+        for k, line in enumerate(lines):
             if line:
-                svg.text(text_x, sy + 12 + k * ROW, line, "c")
+                svg.text(text_x, y + 14 + k * ROW, line, "c")
+        y += ROW * len(lines) + gap[id(e)]
     for w in waits:
-        t = w["tid"]
-        mine = [e for e in res if e["tid"] == t]
-        before = [e for e in mine if e["ts"] <= w["ts"]]
-        after = [e for e in mine if e not in before]
-        y1 = rows[id(before[-1])] + ROW * len(lines[id(before[-1])]) - 2 \
-            if before else top
-        y2 = rows[id(after[0])] + 2 if after else bottom
-        if y2 <= y1:
+        if id(w) not in placed:
             continue
+        t = w["tid"]
+        before, nxt = placed[id(w)]
+        y1 = y_of[id(before)][1] - 2
+        y2 = y_of[id(nxt)][0] + 2 if nxt else y1 + WAIT + 4
         cx = x[t] + 8
-        svg.rect(cx - 3, y1, 6, y2 - y1, "wt l%d" % (cols.index(t) % 6),
-                 tip="%s: %s (%s)" % (run.names.get(t), w["name"],
-                                      w["args"].get("outcome")))
-        svg.text(cx + 6, (y1 + y2) / 2 + 4, wait_label(w), "s m")
+        svg.rect(cx - 3, y1, 6, max(y2 - y1, 2), "wt l%d" % (
+            cols.index(t) % 6), tip="%s: %s (%s)" % (
+                run.names.get(t), w["name"], w["args"].get("outcome")))
+        svg.text(cx + 6, y1 + WAIT / 2 + 6, short(wait_label(w), lane - 14),
+                 "s m")
     return svg
 
 
 def wait_label(w):
     out = w["args"].get("outcome")
+    if w["args"].get("kind") == "child":
+        return "waits for its child" if out in (None, "done") else out
     return w["name"] + ("" if out in (None, "done") else ": " + out)
 
 
@@ -466,61 +519,60 @@ def serial_async(runs):
 
 def trampoline(run, title):
     """The way a child's result travels: the parent yields the child, the
-    loop runs it in the parent's place, and what it returns is sent into
-    the parent, what it raises thrown into it."""
-    res = run.resumes()
+    loop (call in io.c) runs it in the parent's place, and give_back sends
+    what it returns into the parent, or throws what it raises."""
+    res = [e for e in run.resumes() if e["args"].get("call") != "cleanup"]
     svg = Svg(title)
-    col = {"parent": 60, "loop": 200, "child": 340}
+    col = {"parent": 70, "loop": 230, "child": 390}
     for name, x in col.items():
-        svg.text(x, 16, {"parent": "parent task", "loop": "the loop (io.c)",
-                         "child": "child task"}[name], "", "middle")
-    y, rows = 34, []
+        svg.text(x, 16, {"parent": "the task", "loop": "the loop (io.c)",
+                         "child": "its child"}[name], "", "middle")
+    y = 48
 
-    def arrow(a, b, label):
+    def arrow(a, b, label, sub):
         nonlocal y
         x1, x2 = col[a], col[b]
         d = 4 if x2 > x1 else -4
         svg.line(x1 + d, y, x2 - d, y, "arrow")
         svg.text((x1 + x2) / 2, y - 5, label, "s", "middle")
-        y += 30
+        svg.text((x1 + x2) / 2, y + 14, sub, "s c", "middle")
+        y += 44
 
     for k, e in enumerate(res):
         a = e["args"]
-        depth = a.get("depth") or 0
         name = run.names.get(e["tid"], "task")
-        if depth == 0:
-            if a.get("call") == "send" and a.get("value") is not None:
-                arrow("loop", "parent", "task_send(%s, \"%s\")" % (name, a[
-                    "value"]))
+        v = a.get("value")
+        if not a.get("depth"):
+            if a.get("call") == "send" and v is not None:
+                arrow("loop", "parent", "give_back(): it returned",
+                      'task_send(%s, "%s")' % (name, v))
             elif a.get("call") == "throw":
-                arrow("loop", "parent", "task_throw(%s, error)" % name)
-            elif k == 0:
-                arrow("loop", "parent", "task_resume(%s)" % name)
-            if e["text"]:
-                y -= 6
-                for line in e["text"].rstrip("\n").split("\n"):
-                    svg.text(col["parent"] - 50, y, line, "c s")
-                    y += 18
-                y += 12
-            if a.get("status") == "yielded" and k + 1 < len(res) and \
-                    (res[k + 1]["args"].get("depth") or 0) > depth:
-                arrow("parent", "loop", "yields a child")
-            elif a.get("status") != "yielded":
-                svg.text(col["parent"], y, "%s: %s" % (name, a["status"]),
-                         "s m", "middle")
-                y += 24
-        else:
-            arrow("loop", "child", "runs %s in its place" % name)
-            if a.get("status") == "done":
-                arrow("child", "loop", "returns %s" % (a.get("value") or
-                                                       "none"))
-            elif a.get("status") == "failed":
-                arrow("child", "loop", "raises %s" % (a.get("value") or
-                                                      "an error"))
+                arrow("loop", "parent", "give_back(): it raised",
+                      "task_throw(%s, %s)" % (name, v))
             else:
-                arrow("child", "loop", a.get("status") or "?")
+                arrow("loop", "parent", "step()", "task_resume(%s)" % name)
+            if e["text"]:
+                for line in e["text"].rstrip("\n").split("\n"):
+                    svg.text(col["parent"] - 60, y - 6, line, "c s")
+                    y += 20
+            if a.get("status") == "yielded" and k + 1 < len(res) and \
+                    res[k + 1]["args"].get("depth"):
+                arrow("parent", "loop", "%s yields a child" % name, "")
+            elif a.get("status") != "yielded":
+                svg.text(col["parent"], y - 12, "%s: %s" % (name, a["status"]),
+                         "s m", "middle")
+                y += 10
+        else:
+            arrow("loop", "child", "call(): in its parent's place",
+                  "task_resume(%s)" % name)
+            if a.get("status") == "done":
+                arrow("child", "loop", "%s returns" % name, '"%s"' % v)
+            elif a.get("status") == "failed":
+                arrow("child", "loop", "%s raises" % name, str(v))
+            else:
+                arrow("child", "loop", name, a.get("status") or "?")
     for x in col.values():
-        svg.line(x, 24, x, y - 10, "ax")
+        svg.line(x, 24, x, y - 30, "ax")
     return svg
 
 
@@ -592,11 +644,20 @@ def pool_machine(runs):
         printed_alt(run)
 
 
+def from_line(run, text):
+    """Keep the events that began after the run printed text."""
+    at = run.out.index(text.encode())
+    return lambda e: e["args"]["stdout"][0] > at
+
+
 def nested_lanes(runs):
     run = runs[0]
-    return lanes(run, "microthreads -r 1: a scheduler runs a microscheduler "
-                 "and mt4; the microscheduler runs mt1 to mt3 inside its own "
-                 "slices"), printed_alt(run)
+    start = "a scheduler runs a microscheduler"
+    at = run.out.index(start.encode())
+    return lanes(run, "microthreads -r 1, its second part: a scheduler runs "
+                 "a microscheduler and mt4; the microscheduler runs mt1 to "
+                 "mt3 inside its own slices", keep=from_line(run, start)), \
+        printed_alt(run, [run.out[at:].decode()])
 
 
 def prodqueue_lanes(runs):
