@@ -628,6 +628,147 @@ def loop_state(run, at, title):
     return svg
 
 
+# --- the life of a generator ------------------------------------------------
+
+CALLS = re.compile(rb"^(task_(?:resume|send|throw|close)\([^\n]*\))\n"
+                   rb"((?:  [^\n]*\n)*?)  -> ([a-z]+)", re.M)
+ENDS = {"done", "failed"}
+
+
+def lifecycle(run, title):
+    """Every call the run made on a task, as a move between the states of
+    a generator: the calls that ran its body from the trace (and its
+    cleanup, a slice of its own), the calls that ran no body (refused, or
+    on a new or finished task) from what the run printed."""
+    res = run.resumes()
+    moves = {}
+
+    def move(a, b, what):
+        moves.setdefault((a, b), {}).setdefault(what, 0)
+        moves[(a, b)][what] += 1
+
+    def state(t, at):  # the state of task t before stdout offset `at`
+        before = [e for e in res if e["tid"] == t and
+                  e["args"]["stdout"][0] < at]
+        if not before:
+            return "new"
+        return "done" if before[-1]["args"]["status"] in ENDS else \
+            "suspended"
+    for k, e in enumerate(res):
+        a = e["args"]
+        call, st = a["call"], a["status"]
+        if call == "cleanup":
+            move("cleanup", "done", st)
+            continue
+        nxt = res[k + 1] if k + 1 < len(res) else None
+        move(state(e["tid"], a["stdout"][0]), "running", call)
+        if st in ENDS and nxt and nxt["tid"] == e["tid"] and \
+                nxt["args"]["call"] == "cleanup":
+            move("running", "cleanup", "%s: its cleanup runs" % (
+                "returns" if st == "done" else "raises"))
+        elif st in ENDS:
+            move("running", "done", st)
+        else:
+            move("running", "suspended", st)
+    scenes = [m.start() for m in re.finditer(rb"^== ", run.out, re.M)]
+    unrun = {}
+    for m in CALLS.finditer(run.out):
+        start, end = m.start(), m.end()
+        if any(start <= e["args"]["stdout"][0] < end for e in res):
+            continue  # it ran the body: the trace has it
+        lo = max([o for o in scenes if o <= start] + [0])
+        hi = min([o for o in scenes if o > start] + [len(run.out)])
+        earlier = [e for e in res if lo <= e["args"]["stdout"][0] < start]
+        later = [e for e in res if end <= e["args"]["stdout"][0] < hi]
+        call = m.group(1).decode().split("(")[0].replace("task_", "")
+        if call == "resume":
+            call = "next"
+        result = m.group(3).decode()
+        if earlier or later:
+            was = state(earlier[-1]["tid"] if earlier else later[0]["tid"],
+                        start)
+        else:  # a scene whose task never ran its body
+            was = unrun.get(lo, "new")
+        to = was if result == "refused" else "done"
+        unrun[lo] = to
+        move(was, to, "%s %s" % (call, "refused" if result == "refused"
+                                 else "→ " + result))
+    for e in res:  # a call from inside the body that was refused
+        for line in e["text"].split("\n"):
+            if "refused" in line:
+                move("running", "running", line.split("->")[0].split(":")[
+                    -1].strip().split("(")[0].replace("task_", "") +
+                    " refused")
+    svg = Svg(title)
+    box = {"new": (10, 30), "suspended": (300, 30), "running": (160, 170),
+           "cleanup": (160, 290), "done": (160, 400)}
+    bw, bh = 120, 34
+    for n, (x, y) in box.items():
+        svg.rect(x, y, bw, bh, "box")
+        svg.text(x + bw / 2, y + 22, n, "", "middle")
+
+    def mid(n):
+        x, y = box[n]
+        return x + bw / 2, y + bh / 2
+
+    def edge_point(n, tx, ty):  # where the line to (tx, ty) leaves box n
+        cx, cy = mid(n)
+        dx, dy = tx - cx, ty - cy
+        if dx == 0 and dy == 0:
+            return cx, cy
+        sx = (bw / 2) / abs(dx) if dx else float("inf")
+        sy = (bh / 2 + 2) / abs(dy) if dy else float("inf")
+        f = min(sx, sy)
+        return cx + dx * f, cy + dy * f
+
+    def text_of(whats):
+        return ["%s ×%d" % (w, n) if n > 1 else w
+                for w, n in sorted(whats.items())]
+    offset = {("running", "suspended"): 14, ("suspended", "running"): -14}
+    place = {("new", "running"): (-14, -8, "end"),
+             ("suspended", "running"): (-22, -8, "end"),
+             ("running", "suspended"): (22, 6, "start"),
+             ("running", "cleanup"): (8, -6, "start"),
+             ("cleanup", "done"): (8, -4, "start")}
+    for (a, b), whats in sorted(moves.items()):
+        lines = text_of(whats)
+        if a == b:  # a call that changed nothing: listed beside the state
+            x, y = box[a]
+            ly = y + bh + 14 if a != "done" else y + bh + 14
+            for k, line in enumerate(lines):
+                svg.text(x + bw / 2, ly + 14 * k, line, "s m", "middle")
+            box_y = ly + 14 * len(lines)
+            svg.height = max(svg.height, box_y)
+            continue
+        (x1, y1), (x2, y2) = mid(a), mid(b)
+        if (a, b) == ("running", "done"):  # round the right side
+            sx, sy = box["running"][0] + bw, box["running"][1] + bh / 2
+            ex, ey = box["done"][0] + bw, box["done"][1] + bh / 2
+            svg.add('<path d="M%d %dC%d %d %d %d %d %d" class="arrow"/>' % (
+                sx + 2, sy, sx + 90, sy, ex + 90, ey, ex + 2, ey), ex + 60,
+                ey)
+            for k, line in enumerate(lines):
+                svg.text(sx + 70, (sy + ey) / 2 + 14 * k, line, "s")
+            continue
+        if (a, b) == ("new", "done"):  # round the left side
+            sx, sy = box["new"][0] + 20, box["new"][1] + bh
+            ex, ey = box["done"][0], box["done"][1] + bh / 2
+            svg.add('<path d="M%d %dC%d %d %d %d %d %d" class="arrow"/>' % (
+                sx, sy + 2, sx, ey, sx, ey, ex - 2, ey), ex, ey)
+            for k, line in enumerate(lines):
+                svg.text(sx + 6, (sy + ey) / 2 + 14 * k, line, "s")
+            continue
+        o = offset.get((a, b), 0)
+        px, py = edge_point(a, x2, y2)
+        qx, qy = edge_point(b, x1, y1)
+        svg.line(px + o, py, qx + o, qy, "arrow")
+        dx, dy, anchor = place.get((a, b), (6, 0, "start"))
+        for k, line in enumerate(lines):
+            svg.text((px + qx) / 2 + o + dx, (py + qy) / 2 + dy + 14 * k,
+                     line, "s", anchor)
+    return svg
+
+
 # --- the pictures --------------------------------------------------------
 
 def pool_lanes(runs):
@@ -667,6 +808,20 @@ def prodqueue_lanes(runs):
                  time_axis=True), printed_alt(run)
 
 
+def prodcons_lanes(runs):
+    run = runs[0]
+    return lanes(run, "prodcons: main sends each item into the consumer; "
+                 "each slice is labelled with the call that resumed it and "
+                 "the value it carried"), printed_alt(run)
+
+
+def timeouts_lanes(runs):
+    run = runs[0]
+    return lanes(run, "timeouts --virtual-time: each scene's tasks, their "
+                 "slices, and what each waited for, with the timeouts "
+                 "thrown", time_axis=True), printed_alt(run)
+
+
 def family_lanes(runs):
     run = runs[0]
     return lanes(run, "family: each child runs inside its parent's lane, "
@@ -691,6 +846,12 @@ def prodqueue_loop(runs):
         printed_alt(run)
 
 
+def throwclose_life(runs):
+    run = runs[0]
+    return lifecycle(run, "The life of a generator: each call throwclose "
+                     "made, as a move between states"), printed_alt(run)
+
+
 PICTURES = [
     # (file, [(program, arguments)], drawing)
     ("stage1-pool.svg", [("stage1-basic-yield/pool", "")], pool_lanes),
@@ -702,8 +863,14 @@ PICTURES = [
      serial_async),
     ("stage2-nested.svg", [("stage2-scheduler/microthreads", "-r 1")],
      nested_lanes),
+    ("stage3-lifecycle.svg", [("stage3-send-throw/throwclose", "")],
+     throwclose_life),
+    ("stage3-prodcons.svg", [("stage3-send-throw/prodcons", "")],
+     prodcons_lanes),
     ("stage4-prodqueue.svg", [("stage4-io/prodqueue", "--virtual-time")],
      prodqueue_lanes),
+    ("stage4-timeouts.svg", [("stage4-io/timeouts", "--virtual-time")],
+     timeouts_lanes),
     ("stage4-loop.svg", [("stage4-io/prodqueue", "--virtual-time")],
      prodqueue_loop),
     ("stage5-family.svg", [("stage5-subtasks/family", "")], family_lanes),
