@@ -150,6 +150,11 @@ class Svg:
         self.add('<path d="M%.1f %.1fL%.1f %.1f" class="%s"/>' % (
             x1, y1, x2, y2, cls), max(x1, x2) + 1, max(y1, y2) + 1)
 
+    def place(self, other, dy):
+        """Draw other below, dy down."""
+        self.add('<g transform="translate(0 %d)">\n%s\n</g>' % (
+            dy, "\n".join(other.items)), other.width, other.height + dy)
+
     def render(self, runs, alt):
         w, h = int(self.width + 8), int(self.height + 8)
         meta = "\n".join("drawn from: %s\nevents-sha256: %s" % (
@@ -237,7 +242,7 @@ def place_waits(res, waits):
 
 
 def lanes(run, title, keep=None, time_axis=False, label=slice_label,
-          box="%s and the tasks it runs"):
+          box="%s and the tasks it runs", t0=0):
     """One column per task; a task that another one runs (the tasks of a
     scheduler that is a task, a child) right of it, inside its box; one
     row per slice, in the order they ran, with what it printed beside it;
@@ -275,21 +280,26 @@ def lanes(run, title, keep=None, time_axis=False, label=slice_label,
             column(t)
     placed = place_waits(res, waits)
     svg = Svg(title)
-    lane = min(124, max([LANE] + [len(wait_label(w)) * CH * 0.85 + 16
-                                  for w in waits if id(w) in placed]))
+    lane = min(140, max([LANE] + [len(line) * CH * 0.85 + 16
+                                  for w in waits if id(w) in placed
+                                  for line in wait_lines(w)]))
     left = 56 if time_axis else 8
     x = {t: left + i * (lane + GAP) for i, t in enumerate(cols)}
     levels = max([level(parent, t) for t in cols if t is not None] + [0])
     top = 24 + 16 * levels
-    waited = {id(b) for b, _ in placed.values()}
+    room = {}
+    for w in waits:
+        if id(w) in placed:
+            b = id(placed[id(w)][0])
+            room[b] = max(room.get(b, 0), WAIT * len(wait_lines(w)))
     y_of, y, last_ts, gap = {}, top, None, {}
     for e, lines in rows:
         if e is not None:
             y_of[id(e)] = (y, y + ROW * len(lines))
             if time_axis and e["ts"] != last_ts:
-                svg.text(48, y + 13, fmt_time(e["ts"]), "s m", "end")
+                svg.text(48, y + 13, fmt_time(e["ts"] - t0), "s m", "end")
                 last_ts = e["ts"]
-        gap[id(e)] = WAIT if e is not None and id(e) in waited else 0
+        gap[id(e)] = room.get(id(e), 0) if e is not None else 0
         y += ROW * len(lines) + gap[id(e)]
     bottom = y
     for t in cols:  # a box around a task and the tasks that run inside it
@@ -333,21 +343,23 @@ def lanes(run, title, keep=None, time_axis=False, label=slice_label,
         t = w["tid"]
         before, nxt = placed[id(w)]
         y1 = y_of[id(before)][1] - 2
-        y2 = y_of[id(nxt)][0] + 2 if nxt else y1 + WAIT + 4
+        y2 = y_of[id(nxt)][0] + 2 if nxt else y1 + room[id(before)] + 4
         cx = x[t] + 8
         svg.rect(cx - 3, y1, 6, max(y2 - y1, 2), "wt l%d" % (
             cols.index(t) % 6), tip="%s: %s (%s)" % (
                 run.names.get(t), w["name"], w["args"].get("outcome")))
-        svg.text(cx + 6, y1 + WAIT / 2 + 6, short(wait_label(w), lane - 14),
-                 "s m")
+        for k, line in enumerate(wait_lines(w)):
+            svg.text(cx + 6, y1 + WAIT / 2 + 6 + WAIT * k,
+                     short(line, lane - 14), "s m")
     return svg
 
 
-def wait_label(w):
+def wait_lines(w):
+    """A wait's label: what it waited for, and how it ended unless done."""
     out = w["args"].get("outcome")
-    if w["args"].get("kind") == "child":
-        return "waits for its child" if out in (None, "done") else out
-    return w["name"] + ("" if out in (None, "done") else ": " + out)
+    name = "waits for its child" if w["args"].get("kind") == "child" \
+        else w["name"]
+    return [name] + ([] if out in (None, "done") else [out])
 
 
 def inside(parent, t, p):
@@ -815,11 +827,32 @@ def prodcons_lanes(runs):
                  "the value it carried"), printed_alt(run)
 
 
+def scenes(run, title):
+    """A program that plays scenes, each under a line "== what ==": the
+    lanes of each scene's tasks, one scene under the other, each on its
+    own clock."""
+    heads = [(m.start(), m.group(1).decode()) for m in re.finditer(
+        rb"^== (.*) ==$", run.out, re.M)] + [(len(run.out), None)]
+    svg, y = Svg(title), 0
+    for (lo, head), (hi, _) in zip(heads, heads[1:]):
+        tids = {e["tid"] for e in run.resumes()
+                if lo <= e["args"]["stdout"][0] < hi}
+        if not tids:
+            continue
+        mine = [e for e in run.events if e["tid"] in tids]
+        svg.text(8, y + 16, head, "")
+        part = lanes(run, "", keep=lambda e: e["tid"] in tids,
+                     time_axis=True, t0=mine[0]["ts"])
+        svg.place(part, y + 22)
+        y += 22 + part.height + 12
+    return svg
+
+
 def timeouts_lanes(runs):
     run = runs[0]
-    return lanes(run, "timeouts --virtual-time: each scene's tasks, their "
-                 "slices, and what each waited for, with the timeouts "
-                 "thrown", time_axis=True), printed_alt(run)
+    return scenes(run, "timeouts --virtual-time: each scene's tasks, their "
+                  "slices, and what each waited for, with the timeouts "
+                  "thrown"), printed_alt(run)
 
 
 def family_lanes(runs):
