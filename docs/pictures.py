@@ -22,8 +22,11 @@ import json
 import os
 import re
 import shlex
+import signal
+import socket
 import subprocess
 import sys
+import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FONT = 13          # px, at the picture's own width
@@ -43,15 +46,20 @@ def esc(text):
 class Run:
     """One traced run: its events and what it printed."""
 
-    def __init__(self, prog, args, where):
+    def __init__(self, prog, args, where, client=None):
         self.prog, self.args = prog, args
         self.command = "make trace PROG=%s ARGS=%s" % (
             prog, shlex.quote(args))
+        if client:
+            self.command += ", %s" % client.__doc__.strip()
         name = os.path.basename(prog)
         fixtures = os.environ.get("PICTURES_FIXTURES")
         if fixtures:  # development only: never used by make docs
             base = os.path.join(fixtures, name + (
                 "-" + re.sub(r"\W+", "_", args) if args else ""))
+        elif client:  # a server: run it, talk to it, stop it with SIGINT
+            serve(prog, args, where, client)
+            base = os.path.join(where, name)
         else:  # a directory of its own, apart from make trace's default
             subprocess.run(["make", "-s", "trace", "PROG=" + prog,
                             "ARGS=" + args, "TRACE=" + where], cwd=ROOT,
@@ -84,14 +92,60 @@ class Run:
     def waits(self):
         return [e for e in self.events if e.get("cat") == "wait"]
 
-    def digest(self):
+    def digest(self, basis=None):
         """The events as drawn: what a picture depends on, not where the
         bytes of the output happen to sit."""
         canon = [[self.names.get(e["tid"]), e.get("cat"), e["ts"], e["dur"],
                   {k: v for k, v in sorted(e["args"].items())
                    if k != "stdout"}, e["text"]] for e in self.events]
-        blob = json.dumps(canon, sort_keys=True).encode()
+        blob = json.dumps(canon if basis is None else basis,
+                          sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
+
+
+def serve(prog, args, where, client):
+    """make trace a server: start it in a session of its own, let client
+    talk to it on a free port, then stop the server (not make) with
+    SIGINT, so that make trace goes on to write the JSON."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    make = subprocess.Popen(["make", "-s", "trace", "PROG=" + prog,
+                             "ARGS=--port %d %s" % (port, args),
+                             "TRACE=" + where], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, start_new_session=True)
+    exe = os.path.join(where, "bin", prog)
+    try:
+        for _ in range(1200):  # a hang guard, not a timing: 2 minutes
+            try:
+                conn = socket.create_connection(("127.0.0.1", port))
+                break
+            except OSError:
+                if make.poll() is not None:
+                    raise SystemExit("pictures: %s did not start" % prog)
+                time.sleep(0.1)
+        else:
+            raise SystemExit("pictures: %s does not listen" % prog)
+        with conn:
+            client(conn)
+    finally:
+        for pid in (int(d) for d in os.listdir("/proc") if d.isdigit()):
+            try:
+                if os.readlink("/proc/%d/exe" % pid) == exe and \
+                        os.getsid(pid) == make.pid:
+                    os.kill(pid, signal.SIGINT)
+            except OSError:
+                pass
+        if make.wait() != 0:
+            raise SystemExit("pictures: make trace of %s failed" % prog)
+
+
+def one_request(conn):
+    """one request: GET / with Connection: close"""
+    conn.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n"
+                 b"Connection: close\r\n\r\n")
+    while conn.recv(65536):
+        pass
 
 
 # --- SVG ------------------------------------------------------------------
@@ -155,10 +209,13 @@ class Svg:
         self.add('<g transform="translate(0 %d)">\n%s\n</g>' % (
             dy, "\n".join(other.items)), other.width, other.height + dy)
 
-    def render(self, runs, alt):
+    def render(self, runs, alt, basis=None):
+        """The SVG; basis, when given, is what the picture shows of the
+        run (for a run whose other details change from run to run)."""
         w, h = int(self.width + 8), int(self.height + 8)
-        meta = "\n".join("drawn from: %s\nevents-sha256: %s" % (
-            r.command, r.digest()) for r in runs)
+        meta = "\n".join("drawn from: %s\n%s-sha256: %s" % (
+            r.command, "events" if basis is None else "shown",
+            r.digest(basis)) for r in runs)
         return (
             '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %d %d" '
             'width="%d" height="%d" role="img" aria-labelledby="title desc">\n'
@@ -781,6 +838,52 @@ def lifecycle(run, title):
     return svg
 
 
+# --- a stack of children --------------------------------------------------
+
+def stacks(run, root_name, title):
+    """The stack of a task and its children, each time it changed: from
+    the task at the bottom to the child that runs, each frame with the
+    line where it is suspended (the child on top: where it stopped)."""
+    res = [e for e in run.resumes() if e["args"].get("call") != "cleanup"]
+    root = [t for t, n in run.names.items() if n == root_name][0]
+    parent = {e["tid"]: e["args"].get("parent") for e in res}
+
+    def chain(t):
+        c = [t]
+        while parent.get(c[0]) is not None:
+            c.insert(0, parent[c[0]])
+        return c
+    at, rows = {}, []
+    for e in res:
+        c = chain(e["tid"])
+        if c[0] != root:
+            continue
+        a = e["args"]
+        at[e["tid"]] = ("%s:%s" % (a["file"], a["to_line"]) if a.get(
+            "file") else "line %s" % a["to_line"]) \
+            if a["status"] == "yielded" else {"done": "returned",
+                                              "failed": "raised"}.get(
+                a["status"], a["status"])
+        row = [(run.names.get(t, "task %s" % t), at.get(t, "?")) for t in c]
+        if not rows or rows[-1] != row:
+            rows.append(row)
+    svg = Svg(title)
+    svg.text(8, 16, "left, the task; right of it, its children, innermost "
+             "last; in each, where it is suspended", "s m")
+    y = 28
+    for row in rows:
+        for k, (name, where) in enumerate(row):
+            x = 8 + k * 150
+            svg.rect(x, y, 140, 36, "sl l%d" % (k % 6))
+            svg.text(x + 6, y + 15, name, "s")
+            svg.text(x + 6, y + 30, where, "s c")
+            if k:
+                svg.line(x - 10, y + 18, x - 2, y + 18, "arrow")
+        y += 44
+    alt = "\n".join(" > ".join("%s at %s" % f for f in row) for row in rows)
+    return svg, alt, rows
+
+
 # --- the pictures --------------------------------------------------------
 
 def pool_lanes(runs):
@@ -885,6 +988,12 @@ def throwclose_life(runs):
                      "made, as a move between states"), printed_alt(run)
 
 
+def httpd_stack(runs):
+    return stacks(runs[0], "connection 1", "httpd, one request: the stack "
+                  "of the connection's task and its children, each time it "
+                  "changed")
+
+
 PICTURES = [
     # (file, [(program, arguments)], drawing)
     ("stage1-pool.svg", [("stage1-basic-yield/pool", "")], pool_lanes),
@@ -909,13 +1018,15 @@ PICTURES = [
     ("stage5-family.svg", [("stage5-subtasks/family", "")], family_lanes),
     ("stage5-trampoline.svg", [("stage5-subtasks/family", "")],
      family_trampoline),
+    ("stage5-httpd.svg", [("stage5-subtasks/httpd", "--root www",
+                           one_request)], httpd_stack),
 ]
 
 
 def draw(name, programs, fn, trace_dir):
-    runs = [Run(p, a, trace_dir) for p, a in programs]
-    svg, alt = fn(runs)
-    return svg.render(runs, alt)
+    runs = [Run(*p[:2], trace_dir, *p[2:]) for p in programs]
+    got = fn(runs)
+    return got[0].render(runs, *got[1:])
 
 
 def shipped(where, name):
