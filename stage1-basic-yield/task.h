@@ -75,7 +75,7 @@ int task_done(const task *t);
  * Name @p t in the trace (see trace.h), as the program calls it: "AAA".
  * Does nothing unless tracing is on; an unnamed task is "task N" there.
  * @param t    the task
- * @param name a string that outlives the run
+ * @param name its name, copied into the trace at once
  */
 #define task_name(t, name) trace_name((t), (name), __FILE__)
 

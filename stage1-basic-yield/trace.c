@@ -38,8 +38,6 @@ static int started(void)
     }
     atexit(stop);
     trace_on = 1;
-    if (clock_now)
-        fprintf(out, "clock\n");
     return 1;
 }
 

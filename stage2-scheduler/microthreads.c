@@ -45,10 +45,14 @@ static task_status microthread_main(task *t)
     TASK_END(t);
 }
 
+/* What the trace calls them, by num. */
+static const char *const names[] = {"mt1", "mt2", "mt3", "mt4"};
+
 /* The seed's add_microthread(): start it, so that create() runs now. */
 static void add_microthread(sched *s, microthread *m, int num, long steps)
 {
     task_init(&m->task, microthread_main);
+    task_name(&m->task, names[num - 1]);
     m->num = num;
     m->steps = steps;
     task_resume(&m->task);
@@ -81,6 +85,7 @@ int main(int argc, char **argv)
 
     printf("a scheduler runs a microscheduler (mt1 mt2 mt3) and mt4:\n");
     sched_init(&micro);
+    task_name(&micro.task, "microscheduler");
     for (int k = 0; k < 3; k++)
         add_microthread(&micro, &mt[k], k + 1, rounds);
     sched_init(&scheduler);

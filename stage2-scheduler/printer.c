@@ -31,6 +31,7 @@ static task_status printer_main(task *t)
 static void printer_init(printer *p, const char *message, long n)
 {
     task_init(&p->task, printer_main);
+    task_name(&p->task, message);
     p->message = message;
     p->n = n;
 }

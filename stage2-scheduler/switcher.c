@@ -8,6 +8,7 @@
 
 #include "args.h"
 #include "task.h"
+#include "trace.h"
 
 /* The seed's task1, task2 and task3: each step works, then yields i. */
 typedef struct worker {
@@ -68,6 +69,7 @@ static task_status worker_main(task *t)
 static void worker_init(worker *w, const char *name, int seconds, int steps)
 {
     task_init(&w->task, worker_main);
+    task_name(&w->task, name);
     w->name = name;
     w->seconds = seconds;
     w->steps = steps;
@@ -134,6 +136,8 @@ int main(int argc, char **argv)
             args_usage(usage);
     }
     setvbuf(stdout, NULL, _IOLBF, 0); /* each line when it happens */
+    if (virtual_time)
+        trace_clock(now);
     if (serial) {
         listing(run_serial);
         printf("\n");

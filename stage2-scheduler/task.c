@@ -2,6 +2,7 @@
 #include <stddef.h>
 
 #include "task.h"
+#include "trace.h"
 
 void task_init(task *t, task_fn *body)
 {
@@ -15,7 +16,7 @@ task_status task_resume(task *t)
 {
     if (t->resume == TASK_FINISHED)
         return TASK_DONE;
-    if (t->body(t) == TASK_YIELDED)
+    if (TRACE_BODY(t) == TASK_YIELDED)
         return TASK_YIELDED;
     t->resume = TASK_FINISHED;
     return TASK_DONE;

@@ -124,6 +124,22 @@ task_status task_resume(task *t);
  */
 int task_done(const task *t);
 
+/**
+ * Name @p t in the trace (see trace.h), as the program calls it: "AAA".
+ * Does nothing unless tracing is on; an unnamed task is "task N" there.
+ * @param t    the task
+ * @param name its name, copied into the trace at once
+ */
+#define task_name(t, name) trace_name((t), (name), __FILE__)
+
+/**
+ * What task_name() calls: the name, and the file that names the task.
+ * @param t    the task
+ * @param name its name
+ * @param file the source file that names it
+ */
+void trace_name(task *t, const char *name, const char *file);
+
 /** A queue of tasks resumed round-robin: the seed's TaskPool. */
 typedef struct pool {
     task *head;  /**< The task that runs next, or NULL. */

@@ -54,6 +54,7 @@ int main(int argc, char **argv)
             args_usage(usage);
     }
     task_init(&cons.task, consumer_main);
+    task_name(&cons.task, "Consumer");
     cons.name = "Consumer";
     produce("Producer", &cons.task, nitems);
     return 0;

@@ -22,6 +22,7 @@ static task_status sched_main(task *t)
 void sched_init(sched *s)
 {
     task_init(&s->task, sched_main);
+    task_name(&s->task, "scheduler");
     pool_init(&s->pool);
 }
 

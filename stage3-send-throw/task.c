@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "task.h"
+#include "trace.h"
 
 const task_error task_exit = {TASK_ERROR_EXIT, "task exit"};
 const task_error task_error_running = {TASK_ERROR_RUNNING,
@@ -32,10 +33,10 @@ static task_status run(task *t)
     task_status s;
 
     t->running = 1;
-    s = t->body(t);
+    s = TRACE_BODY(t);
     if (s != TASK_YIELDED && !t->cleaned_up) {
         t->resume = TASK_CLEANUP;
-        s = t->body(t);
+        s = TRACE_BODY(t);
     }
     t->running = 0;
     if (s != TASK_YIELDED)

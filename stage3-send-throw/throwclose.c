@@ -80,6 +80,7 @@ static void scene(const char *title)
 static void actor_init(actor *a, const char *name, task_fn *body)
 {
     task_init(&a->task, body);
+    task_name(&a->task, name);
     a->name = name;
     a->total = 0;
     a->i = 0;

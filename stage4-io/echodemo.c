@@ -74,9 +74,12 @@ static int spawn_clients(void)
 {
     for (int i = 0; i < NCLIENTS; i++) {
         client *c = io_spawn(client_main, sizeof *c);
+        char name[32];
 
         if (!c || queue_init(&turns[i], 0) < 0)
             return -1;
+        snprintf(name, sizeof name, "client %d", i + 1);
+        task_name(&c->task, name);
         c->id = i;
         c->fd = -1;
     }

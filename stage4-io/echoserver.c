@@ -44,7 +44,9 @@ static task_status client_handler_main(task *t)
 
 static void serve(int fd)
 {
+    static long clients;
     client_handler *c = io_spawn(client_handler_main, sizeof *c);
+    char name[32];
 
     if (!c) {
         fprintf(stderr, "echoserver: connection on fd %d closed: no memory\n",
@@ -52,6 +54,8 @@ static void serve(int fd)
         close(fd);
         return;
     }
+    snprintf(name, sizeof name, "client %ld", ++clients);
+    task_name(&c->task, name);
     c->fd = fd;
 }
 

@@ -52,6 +52,7 @@ static actor *spawn(task_fn *body, const char *name)
         fprintf(stderr, "timeouts: no memory\n");
         exit(1);
     }
+    task_name(&a->task, name);
     a->name = name;
     return a;
 }

@@ -31,9 +31,11 @@ static value new_child(int bad)
 {
     child *c = io_child(child_main, sizeof *c);
 
-    if (c)
-        c->bad = bad;
-    return value_task(c ? &c->task : NULL);
+    if (!c)
+        return value_task(NULL);
+    task_name(&c->task, bad ? "bad child" : "good child");
+    c->bad = bad;
+    return value_task(&c->task);
 }
 
 /* def parent(): try: both children ... except Exception as e: ... */
@@ -56,15 +58,19 @@ static task_status parent_main(task *t)
 
 int main(int argc, char **argv)
 {
+    task *parent;
+
     (void)argv;
     if (argc != 1) {
         fprintf(stderr, "usage: family\n"
                         "  a parent task yields a good child and a bad one\n");
         return 2;
     }
-    if (!io_spawn(parent_main, sizeof(task))) {
+    parent = io_spawn(parent_main, sizeof *parent);
+    if (!parent) {
         fprintf(stderr, "family: no memory\n");
         return 1;
     }
+    task_name(parent, "parent");
     return io_run() < 0 ? 1 : 0;
 }

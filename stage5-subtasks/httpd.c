@@ -735,7 +735,9 @@ static task_status conn_main(task *t)
 
 static void serve(int fd)
 {
+    static long conns;
     conn *c = io_spawn(conn_main, sizeof *c);
+    char name[32];
     int one = 1;
 
     if (!c) {
@@ -744,6 +746,8 @@ static void serve(int fd)
         close(fd);
         return;
     }
+    snprintf(name, sizeof name, "connection %ld", ++conns);
+    task_name(&c->task, name);
     c->fd = fd;
     /* Send each write at once. Else the kernel holds a write back while
      * the client has not acknowledged the one before, and clients wait up

@@ -14,6 +14,7 @@
 
 #include "io.h"
 #include "queue.h"
+#include "trace.h"
 
 const task_error io_timeout = {IO_ERROR_TIMEOUT, "timed out"};
 const task_error io_error_fd_limit = {
@@ -62,9 +63,15 @@ long long io_now(void)
     return ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static double seconds(void)
+{
+    return (double)io_now() / 1e9;
+}
+
 void io_virtual_time(void)
 {
     virtual_clock = 1;
+    trace_clock(seconds);
 }
 
 /* ---- the timer heap ---- */

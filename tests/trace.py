@@ -57,6 +57,7 @@ class Lane:
         self.parent = None
         self.depth = 0
         self.ended = False
+        self.ran = False   # a slice began in it
         self.wait = None   # the wait it is in: (start, kind, name, args)
         self.child = None  # the address of the child it waits for
 
@@ -92,9 +93,11 @@ class Trace:
         self.last_ts = 0
         self.raw_order = []  # ("b" or "e", id of the slice), as they came
 
-    def lane(self, p):
+    def lane(self, p, going_on=False, new=False):
+        """P's lane; a new one if P's task ended, or is made anew (new)."""
         lane = self.lanes.get(p)
-        if lane is None or lane.ended:
+        if lane is None or (lane.ended and not going_on) or \
+                (new and lane.ran):
             lane = Lane(len(self.order) + 1)
             parent = self.pending_parent.pop(p, None)
             if parent is not None:
@@ -121,14 +124,14 @@ class Trace:
                 self.close_wait(lane, end, "unfinished")
 
     def line(self, line):
-        f = line.split(" ", 7)
+        f = line.split(" ", 6)
         kind = f[0]
         if kind == "clock":
             self.clock = True
         elif kind == "name":
             rest = line.split(" ", 3)
-            lane = self.lane(rest[1])
-            lane.file = rest[2]
+            lane = self.lane(rest[1], new=True)
+            lane.file = lane.file or rest[2]  # where it was named first
             lane.name = unescape(rest[3])
         elif kind == "begin":
             self.begin(f)
@@ -144,7 +147,11 @@ class Trace:
                     last["args"]["value"] = name
         elif kind == "child":
             parent = self.lane(f[1])
-            self.pending_parent[f[2]] = parent
+            named = self.lanes.get(f[2])
+            if named is not None and not named.ran and not named.ended:
+                named.parent, named.depth = parent.tid, parent.depth + 1
+            else:
+                self.pending_parent[f[2]] = parent
             parent.child = f[2]
             parent.wait = (self.last_ts, "child", "child", {"fd": None,
                                                           "timeout": None})
@@ -179,7 +186,9 @@ class Trace:
     def begin(self, f):
         p, call, frm, at, time, value = f[1], f[2], f[3], f[4], f[5], f[6]
         self.begins += 1
-        lane = self.lane(p)
+        lane = self.lane(p, going_on=call == "cleanup", new=int(frm) == 0)
+        lane.ended = False
+        lane.ran = True
         ts = self.ts(time, False)
         sent = unescape(value)
         if lane.wait:
@@ -195,10 +204,12 @@ class Trace:
         caller = self.open[-1]["tid"] if self.open else None
         s = {"name": None, "cat": "resume", "ph": "X", "pid": 1,
              "tid": lane.tid, "ts": ts, "dur": 0.0,
-             "args": {"call": call, "from_line": int(frm), "to_line": None,
+             "args": {"call": call,
+                      "from_line": int(frm) if int(frm) >= 0 else None,
+                      "to_line": None,
                       "file": lane.file, "status": None,
                       "value": sent if call in ("send", "throw") else None,
-                      "sent": sent, "yielded": None,
+                      "in": sent, "out": None,
                       "stdout": [int(at), None] if int(at) >= 0 else None,
                       "parent": lane.parent, "depth": lane.depth,
                       "caller": caller}}
@@ -220,9 +231,9 @@ class Trace:
         a["status"] = status
         a["to_line"] = int(to) if status not in ENDED and int(to) > 0 \
             else None
-        a["yielded"] = unescape(value)
-        if a["value"] is None and status not in ENDED:
-            a["value"] = a["yielded"]
+        a["out"] = unescape(value)
+        if a["value"] is None:
+            a["value"] = a["out"]
         if a["stdout"] is not None:
             a["stdout"][1] = int(at)
         s["dur"] = max(0.0, ts - s["ts"])
@@ -415,6 +426,8 @@ def main(argv):
     if len(argv) != 3:
         sys.exit("usage: trace.py EVENTS OUT")
     events, outfile = argv[1], argv[2]
+    if not os.path.exists(events):
+        sys.exit("trace.py: %s: no trace: the program ran no task" % events)
     try:
         with open(events) as f:
             lines = f.readlines()
