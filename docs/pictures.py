@@ -69,6 +69,9 @@ class Run:
             trace = json.load(f)
         with open(base + ".out", "rb") as f:
             self.out = f.read()
+        with open(base + ".events", encoding="utf-8",
+                  errors="replace") as f:  # "clock": times are seconds
+            self.clock = f.readline().strip() == "clock"
         self.names = {}
         self.events = []
         for e in trace["traceEvents"]:
@@ -76,6 +79,14 @@ class Run:
                 self.names[e["tid"]] = e["args"]["name"]
             elif e.get("ph") == "X":
                 self.events.append(e)
+        same, files = {}, {}  # two tasks of one name: by their files
+        for e in self.events:
+            same.setdefault(self.names.get(e["tid"]), set()).add(e["tid"])
+            files.setdefault(e["tid"], e["args"].get("file"))
+        for name, tids in same.items():
+            for t in tids:
+                if len(tids) > 1 and files.get(t):
+                    self.names[t] = "%s (%s)" % (name, files[t])
         self.events.sort(key=lambda e: e["ts"])  # stable: as they ran
         for e in self.events:
             e["text"] = self.printed(e)
@@ -677,19 +688,22 @@ def loop_state(run, at, title):
         if kind == "sleep":
             rows["timer heap"].append("%s, until @%g" % (
                 name, round((w["ts"] + w["dur"]) / 1e6, 3)))
-        elif kind in ("readable", "writable"):
-            rows["readers" if kind == "readable" else "writers"].append(
-                "%s: %s" % (w["name"].split(" readable")[0].split(
-                    " writable")[0], name))
+        elif kind in READS + WRITES:
+            rows["readers" if kind in READS else "writers"].append(
+                "%s: %s" % (w["name"], name))
         else:
             rows["queue lines"].append("%s: %s" % (w["name"], name))
     svg = Svg(title)
-    svg.text(8, 18, "at %s, as %s's slice begins" % (
-        fmt_time(t0), run.names.get(at["tid"])), "m")
+    svg.text(8, 18, "%s, as %s's slice begins" % (
+        "at " + fmt_time(t0) if run.clock else "after %d resumes" % len(
+            [e for e in run.resumes() if e["ts"] < t0]),
+        run.names.get(at["tid"])), "m")
     y = 30
+    bw = max([300] + [130 + len(i) * CH * 0.94 + 10 for v in rows.values()
+                      for i in v])
     for label, items in rows.items():
         h = 22 + 18 * max(1, len(items))
-        svg.rect(8, y, 400, h - 6, "box")
+        svg.rect(8, y, bw, h - 6, "box")
         svg.text(16, y + 16, label, "")
         for k, item in enumerate(items or ["(none)"]):
             svg.text(130, y + 16 + 18 * k, item, "c s" if items else "s m")
@@ -702,6 +716,8 @@ def loop_state(run, at, title):
 CALLS = re.compile(rb"^(task_(?:resume|send|throw|close)\([^\n]*\))\n"
                    rb"((?:  [^\n]*\n)*?)  -> ([a-z]+)", re.M)
 ENDS = {"done", "failed"}
+READS = ("readable", "accept", "recv", "readline")  # as tests/trace.py
+WRITES = ("writable", "send", "connect")
 
 
 def lifecycle(run, title):
@@ -975,10 +991,10 @@ def first_printing(run, text):
     return [e for e in run.resumes() if text in e["text"]][0]
 
 
-def prodqueue_loop(runs):
+def echodemo_loop(runs):
     run = runs[0]
-    at = first_printing(run, "Consumer is doing something with 1")
-    return loop_state(run, at, "The loop of prodqueue at one moment"), \
+    at = first_printing(run, "client 2 got: bonjour")
+    return loop_state(run, at, "The loop of echodemo at one moment"), \
         printed_alt(run)
 
 
@@ -1013,8 +1029,7 @@ PICTURES = [
      prodqueue_lanes),
     ("stage4-timeouts.svg", [("stage4-io/timeouts", "--virtual-time")],
      timeouts_lanes),
-    ("stage4-loop.svg", [("stage4-io/prodqueue", "--virtual-time")],
-     prodqueue_loop),
+    ("stage4-loop.svg", [("stage4-io/echodemo", "")], echodemo_loop),
     ("stage5-family.svg", [("stage5-subtasks/family", "")], family_lanes),
     ("stage5-trampoline.svg", [("stage5-subtasks/family", "")],
      family_trampoline),
