@@ -875,28 +875,42 @@ def stacks(run, root_name, title):
         if c[0] != root:
             continue
         a = e["args"]
-        at[e["tid"]] = ("%s:%s" % (a["file"], a["to_line"]) if a.get(
-            "file") else "line %s" % a["to_line"]) \
-            if a["status"] == "yielded" else {"done": "returned",
-                                              "failed": "raised"}.get(
-                a["status"], a["status"])
-        row = [(run.names.get(t, "task %s" % t), at.get(t, "?")) for t in c]
+        if a["status"] != "yielded":
+            at[e["tid"]] = ({"done": "returned", "failed": "raised"}.get(
+                a["status"], a["status"]), "")
+        elif a.get("file"):
+            at[e["tid"]] = ("%s:%s" % (a["file"], a["to_line"]),
+                            source_line(run, a["file"], a["to_line"]))
+        else:
+            at[e["tid"]] = ("line %s" % a["to_line"], "")
+        row = [(run.names.get(t, "task %s" % t),) + at.get(t, ("?", ""))
+               for t in c]
         if not rows or rows[-1] != row:
             rows.append(row)
     svg = Svg(title)
     svg.text(8, 16, "left, the task; right of it, its children, innermost "
              "last; in each, where it is suspended", "s m")
     y = 28
+    width = {}
     for row in rows:
-        for k, (name, where) in enumerate(row):
-            x = 8 + k * 150
-            svg.rect(x, y, 140, 36, "sl l%d" % (k % 6))
-            svg.text(x + 6, y + 15, name, "s")
-            svg.text(x + 6, y + 30, where, "s c")
+        for k, f in enumerate(row):
+            width[k] = max(width.get(k, 110), 12 + max(
+                len(f[0]) + len(f[1]) + 5, len(f[2]) * 1.2) * CH * 0.85)
+    for row in rows:
+        x = 8
+        for k, (name, where, code) in enumerate(row):
+            h = 50 if any(f[2] for f in row) else 36
+            svg.rect(x, y, width[k], h, "sl l%d" % (k % 6))
+            svg.text(x + 6, y + 15, name + (", " if where in (
+                "returned", "raised") else ", at ") + where, "s")
+            if code:
+                svg.text(x + 6, y + 31, code, "s c")
             if k:
                 svg.line(x - 10, y + 18, x - 2, y + 18, "arrow")
-        y += 44
-    alt = "\n".join(" > ".join("%s at %s" % f for f in row) for row in rows)
+            x += width[k] + 12
+        y += (50 if any(f[2] for f in row) else 36) + 8
+    alt = "\n".join(" > ".join("%s at %s" % f[:2] for f in row)
+                    for row in rows)
     return svg, alt, rows
 
 

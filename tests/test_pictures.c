@@ -51,3 +51,13 @@ Test(pictures, each_lesson_shows_two_or_more_and_each_is_drawn)
 
 Test(pictures, stage1_pool) { same("stage1-pool.svg"); }
 Test(pictures, stage1_resume_points) { same("stage1-resume-points.svg"); }
+Test(pictures, stage2_switcher) { same("stage2-switcher.svg"); }
+Test(pictures, stage2_nested) { same("stage2-nested.svg"); }
+Test(pictures, stage3_prodcons) { same("stage3-prodcons.svg"); }
+Test(pictures, stage3_lifecycle) { same("stage3-lifecycle.svg"); }
+Test(pictures, stage4_prodqueue) { same("stage4-prodqueue.svg"); }
+Test(pictures, stage4_timeouts) { same("stage4-timeouts.svg"); }
+Test(pictures, stage4_loop) { same("stage4-loop.svg"); }
+Test(pictures, stage5_family) { same("stage5-family.svg"); }
+Test(pictures, stage5_trampoline) { same("stage5-trampoline.svg"); }
+Test(pictures, stage5_httpd) { same("stage5-httpd.svg"); }
