@@ -1094,7 +1094,7 @@ def lessons():
                         mine.append(pic)
                         shown.add(pic)
         if len(mine) < 2:
-            bad.append("%s: its lesson shows %d pictures, not at least 2" % (
+            bad.append("%s: its lesson shows %d pictures, not 2 or more" % (
                 stage, len(mine)))
     bad += ["%s: no lesson shows it" % p for p in sorted(known - shown)]
     for line in bad:
@@ -1138,10 +1138,10 @@ def main(argv):
         with open(path, encoding="utf-8") as f:
             old = f.read()
         if old != svg:
-            was = re.findall(r"events-sha256: (\w+)", old)
-            now = re.findall(r"events-sha256: (\w+)", svg)
+            was = re.findall(r"(?:events|shown)-sha256: (\w+)", old)
+            now = re.findall(r"(?:events|shown)-sha256: (\w+)", svg)
             print("%s: %s" % (path, "the run differs from the one it was "
-                              "drawn from (events-sha256 %s, now %s)" % (
+                              "drawn from (sha256 %s, now %s)" % (
                                   " ".join(was), " ".join(now))
                               if was != now else "the same run, but the "
                               "picture differs from what it draws now"))
