@@ -33,6 +33,7 @@ typedef struct client {
     int id; /* 0 to NCLIENTS - 1 */
     int fd;
     int line;
+    io_input in; /* what readline read after the echo */
     char echo[64];
 } client;
 
@@ -53,7 +54,7 @@ static task_status client_main(task *t)
             TASK_YIELD_VALUE(t, queue_get(&c->wait, &turns[c->id], -1));
         line = lines[c->id][c->line];
         TASK_YIELD_VALUE(t, io_send(&c->wait, c->fd, line, strlen(line), -1));
-        TASK_YIELD_VALUE(t, io_readline(&c->wait, c->fd, c->echo,
+        TASK_YIELD_VALUE(t, io_readline(&c->wait, c->fd, &c->in, c->echo,
                                         sizeof c->echo, -1));
         printf("client %d got: %s", c->id + 1, c->echo);
         TASK_YIELD_VALUE(t, queue_put(&c->wait, &turns[(c->id + 1) % NCLIENTS],

@@ -200,6 +200,32 @@ static void watch(task *t, io_wait *w)
     }
 }
 
+/* Move the bytes of the connection's input into the line, up to and with
+ * a newline, as far as the line has room. Wake t if the line has ended or
+ * is full without one (too long); 1 if it did. */
+static int take_line(task *t, io_wait *w)
+{
+    io_input *in = w->in;
+    size_t n = in->end - in->start, room = w->len - 1 - w->done;
+    char *from = in->buf + in->start, *nl;
+
+    if (n > room)
+        n = room;
+    nl = memchr(from, '\n', n);
+    if (nl)
+        n = (size_t)(nl - from) + 1;
+    memcpy(w->buf + w->done, from, n);
+    in->start += n;
+    w->done += n;
+    if (nl) {
+        w->buf[w->done] = '\0';
+        io_wake(t, value_int((long)w->done), NULL);
+    } else if (w->done == w->len - 1) {
+        io_wake(t, value_none(), &io_error_line_too_long);
+    }
+    return nl || w->done == w->len - 1;
+}
+
 /* Hold task t until its wait request is over. */
 static void park(task *t)
 {
@@ -211,6 +237,8 @@ static void park(task *t)
         io_wake(t, value_none(), w->error); /* the request already failed */
         return;
     }
+    if (w->op == IO_READLINE && take_line(t, w))
+        return; /* the line was in the connection's input */
     if (w->deadline >= 0 && timer_add(t) < 0) {
         io_wake(t, value_none(), io_os_error(ENOMEM));
         return;
@@ -369,27 +397,26 @@ static int again(void)
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
-/* Read one line, a byte at a time, so that nothing after it is consumed. */
+/* Read into the connection's input, a buffer at a time, not a byte: the
+ * bytes after the line wait there for the next readline. */
 static void do_readline(task *t, io_wait *w)
 {
-    ssize_t n;
+    ssize_t n = read(w->fd, w->in->buf, sizeof w->in->buf);
 
-    while ((n = read(w->fd, w->buf + w->done, 1)) == 1) {
-        if (w->buf[w->done++] == '\n')
-            break;
-        if (w->done == w->len - 1) {
-            io_wake(t, value_none(), &io_error_line_too_long);
-            return;
-        }
-    }
     if (n < 0 && again())
         return;
     if (n < 0) {
         io_wake(t, value_none(), io_os_error(errno));
         return;
     }
-    w->buf[w->done] = '\0';
-    io_wake(t, value_int((long)w->done), NULL);
+    if (n == 0) { /* end of file: the line so far, or 0 */
+        w->buf[w->done] = '\0';
+        io_wake(t, value_int((long)w->done), NULL);
+        return;
+    }
+    w->in->start = 0;
+    w->in->end = (size_t)n;
+    take_line(t, w);
 }
 
 static void do_send(task *t, io_wait *w)
@@ -668,10 +695,12 @@ value io_send(io_wait *w, int fd, const void *buf, size_t len,
     return v;
 }
 
-value io_readline(io_wait *w, int fd, char *buf, size_t len, double timeout)
+value io_readline(io_wait *w, int fd, io_input *in, char *buf, size_t len,
+                  double timeout)
 {
     value v = request(w, IO_READLINE, fd, timeout);
 
+    w->in = in;
     w->buf = buf;
     w->len = len;
     if (len < 2)

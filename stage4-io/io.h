@@ -61,6 +61,7 @@ typedef struct io_wait {
     enum io_op op;           /**< What to wait for. */
     int fd;                  /**< The fd, for the I/O operations. */
     struct queue *queue;     /**< The queue, for IO_GET and IO_PUT. */
+    struct io_input *in;     /**< The connection's input, for IO_READLINE. */
     char *buf;               /**< The bytes to send, or room for those read. */
     size_t len;              /**< The size of buf. */
     size_t done;             /**< How many bytes are sent or read so far. */
@@ -72,6 +73,21 @@ typedef struct io_wait {
     value result;            /**< What the yield gets when the wait is over. */
     const task_error *error; /**< What is thrown in instead, or NULL. */
 } io_wait;
+
+/** The bytes an io_input holds. */
+enum { IO_INPUT_SIZE = 16384 };
+
+/**
+ * What io_readline() read from a connection beyond the line it handed out:
+ * the start of the next lines. It belongs to the connection: put it in the
+ * task's struct, zeroed (empty), pass it to every readline on the fd, and
+ * read the fd in no other way.
+ */
+typedef struct io_input {
+    size_t start;            /**< The first byte not handed out yet. */
+    size_t end;              /**< The end of the bytes read. */
+    char buf[IO_INPUT_SIZE]; /**< The bytes read. */
+} io_input;
 
 /**
  * Allocate a task of @p size bytes (a struct whose first member is a task),
@@ -161,10 +177,14 @@ value io_send(io_wait *w, int fd, const void *buf, size_t len,
 /** Read one line, newline included, into @p buf as a string; the yield
  *  gets its length (0 at end of file). @p buf holds @p len - 1 bytes and
  *  the '\0': a line whose newline is not among its first @p len - 1
- *  bytes throws io_error_line_too_long, and those bytes are dropped. @param w the request @param fd the fd
+ *  bytes throws io_error_line_too_long, and those bytes are dropped. The
+ *  bytes read after the line wait in @p in for the next readline: a line
+ *  already there is handed out without a wait.
+ *  @param w the request @param fd the fd @param in the connection's input
  *  @param buf room for the line @param len its size
  *  @param timeout seconds @return the request */
-value io_readline(io_wait *w, int fd, char *buf, size_t len, double timeout);
+value io_readline(io_wait *w, int fd, io_input *in, char *buf, size_t len,
+                  double timeout);
 
 /** Connect socket @p fd (non-blocking) to @p addr. @param w the request
  *  @param fd the socket @param addr the address @param addrlen its size

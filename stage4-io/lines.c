@@ -46,6 +46,7 @@ typedef struct reader {
     child *child;
     queue *printed; /* gets an item each time a line is printed */
     size_t skipped; /* bytes of a line too long for line[], so far */
+    io_input in;    /* what readline read after the line */
     char line[32];
 } reader;
 
@@ -55,8 +56,8 @@ static task_status reader_main(task *t)
 
     TASK_BEGIN(t);
     for (;;) {
-        TASK_YIELD_CATCH(t, io_readline(&r->wait, r->child->out, r->line,
-                                        sizeof r->line, -1));
+        TASK_YIELD_CATCH(t, io_readline(&r->wait, r->child->out, &r->in,
+                                        r->line, sizeof r->line, -1));
         if (t->error == &io_error_line_too_long) {
             r->skipped += r->wait.done; /* what readline took of the line */
             t->error = NULL;

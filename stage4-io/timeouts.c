@@ -17,6 +17,7 @@ typedef struct actor {
     io_wait wait;
     int fd;
     queue *queue;
+    io_input in; /* what readline read from fd after its line */
     char buf[64];
 } actor;
 
@@ -182,7 +183,7 @@ static task_status patient_main(task *t)
     TASK_BEGIN(t);
     say(a, "waiting for a line, 1.0 s at a time");
     for (;;) {
-        TASK_YIELD_CATCH(t, io_readline(&a->wait, a->fd, a->buf,
+        TASK_YIELD_CATCH(t, io_readline(&a->wait, a->fd, &a->in, a->buf,
                                         sizeof a->buf, 1.0));
         if (t->error != &io_timeout)
             break;
@@ -232,8 +233,8 @@ static task_status stderr_main(task *t)
     actor *a = (actor *)t;
 
     TASK_BEGIN(t);
-    TASK_YIELD_VALUE(t, io_readline(&a->wait, a->fd, a->buf, sizeof a->buf,
-                                    5.0));
+    TASK_YIELD_VALUE(t, io_readline(&a->wait, a->fd, &a->in, a->buf,
+                                    sizeof a->buf, 5.0));
     say(a, "%.*s", (int)strcspn(a->buf, "\n"), a->buf);
     TASK_END(t);
 }

@@ -619,7 +619,7 @@ static task_status responder_main(task *t)
     if (r->left > 0)
         send_head_first(r);
     if (r->sent < r->len)
-        TASK_YIELD_VALUE(t, io_send(c->fd, c->out + r->sent,
+        TASK_YIELD_VALUE(t, io_send(&r->wait, c->fd, c->out + r->sent,
                                     r->len - r->sent, timeout));
     /* A larger body goes from the file straight to the socket: the kernel
      * copies it, and it never passes through c->out. */

@@ -150,7 +150,7 @@ static void timer_remove(task *t)
 
 static int is_write(enum io_op op)
 {
-    return op == IO_WRITABLE || op == IO_CONNECT;
+    return op == IO_WRITABLE || op == IO_SEND || op == IO_CONNECT;
 }
 
 /* Can select() watch fd? Not if it is FD_SETSIZE or more: FD_SET would
@@ -203,6 +203,32 @@ static void watch(task *t, io_wait *w)
     }
 }
 
+/* Move the bytes of the connection's input into the line, up to and with
+ * a newline, as far as the line has room. Wake t if the line has ended or
+ * is full without one (too long); 1 if it did. */
+static int take_line(task *t, io_wait *w)
+{
+    io_input *in = w->in;
+    size_t n = in->end - in->start, room = w->len - 1 - w->done;
+    char *from = in->buf + in->start, *nl;
+
+    if (n > room)
+        n = room;
+    nl = memchr(from, '\n', n);
+    if (nl)
+        n = (size_t)(nl - from) + 1;
+    memcpy(w->buf + w->done, from, n);
+    in->start += n;
+    w->done += n;
+    if (nl) {
+        w->buf[w->done] = '\0';
+        io_wake(t, value_int((long)w->done), NULL);
+    } else if (w->done == w->len - 1) {
+        io_wake(t, value_none(), &io_error_line_too_long);
+    }
+    return nl || w->done == w->len - 1;
+}
+
 /* Hold task t until its wait request is over. */
 static void park(task *t)
 {
@@ -214,6 +240,8 @@ static void park(task *t)
         io_wake(t, value_none(), w->error); /* the request already failed */
         return;
     }
+    if (w->op == IO_READLINE && take_line(t, w))
+        return; /* the line was in the connection's input */
     if (w->deadline >= 0 && timer_add(t) < 0) {
         io_wake(t, value_none(), io_os_error(ENOMEM));
         return;
@@ -447,6 +475,43 @@ static int again(void)
     return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR;
 }
 
+/* Read into the connection's input, a buffer at a time, not a byte: the
+ * bytes after the line wait there for the next readline. */
+static void do_readline(task *t, io_wait *w)
+{
+    ssize_t n = read(w->fd, w->in->buf, sizeof w->in->buf);
+
+    if (n < 0 && again())
+        return;
+    if (n < 0) {
+        io_wake(t, value_none(), io_os_error(errno));
+        return;
+    }
+    if (n == 0) { /* end of file: the line so far, or 0 */
+        w->buf[w->done] = '\0';
+        io_wake(t, value_int((long)w->done), NULL);
+        return;
+    }
+    w->in->start = 0;
+    w->in->end = (size_t)n;
+    take_line(t, w);
+}
+
+static void do_send(task *t, io_wait *w)
+{
+    ssize_t n = write(w->fd, w->buf + w->done, w->len - w->done);
+
+    if (n < 0 && again())
+        return;
+    if (n < 0) {
+        io_wake(t, value_none(), io_os_error(errno));
+        return;
+    }
+    w->done += (size_t)n;
+    if (w->done == w->len)
+        io_wake(t, value_int((long)w->len), NULL);
+}
+
 /* The fd of t's wait is ready: do the operation, or wake t to do it. */
 static void do_io(task *t)
 {
@@ -466,6 +531,12 @@ static void do_io(task *t)
     case IO_RECV:
         n = read(w->fd, w->buf, w->len);
         break;
+    case IO_SEND:
+        do_send(t, w);
+        return;
+    case IO_READLINE:
+        do_readline(t, w);
+        return;
     case IO_CONNECT:
         n = getsockopt(w->fd, SOL_SOCKET, SO_ERROR, &err, &len);
         if (n == 0 && err) {
@@ -692,6 +763,29 @@ value io_recv(io_wait *w, int fd, void *buf, size_t len, double timeout)
     return v;
 }
 
+value io_send(io_wait *w, int fd, const void *buf, size_t len,
+              double timeout)
+{
+    value v = request(w, IO_SEND, fd, timeout);
+
+    w->buf = (char *)buf; /* only read from */
+    w->len = len;
+    return v;
+}
+
+value io_readline(io_wait *w, int fd, io_input *in, char *buf, size_t len,
+                  double timeout)
+{
+    value v = request(w, IO_READLINE, fd, timeout);
+
+    w->in = in;
+    w->buf = buf;
+    w->len = len;
+    if (len < 2)
+        w->error = &io_error_line_too_long;
+    return v;
+}
+
 value io_connect(io_wait *w, int fd, const struct sockaddr *addr,
                  socklen_t addrlen, double timeout)
 {
@@ -710,32 +804,6 @@ value io_sleep(io_wait *w, double seconds)
 
 /* ---- child tasks ---- */
 
-/* A child's I/O: its own wait, its fd and buffer, and one deadline for the
- * whole operation; a readline's connection input too. */
-typedef struct io_call {
-    task task;
-    io_wait wait;
-    int fd;
-    io_input *in;
-    char *buf;
-    size_t len, done;
-    long long deadline;
-} io_call;
-
-static io_call *new_call(task_fn *body, int fd, void *buf, size_t len,
-                         double timeout)
-{
-    io_call *c = io_child(body, sizeof *c);
-
-    if (!c)
-        return NULL;
-    c->fd = fd;
-    c->buf = buf;
-    c->len = len;
-    c->deadline = deadline_after(timeout);
-    return c;
-}
-
 double io_time_left(long long deadline)
 {
     long long left = deadline - io_now();
@@ -743,105 +811,4 @@ double io_time_left(long long deadline)
     if (deadline < 0)
         return -1;
     return left > 0 ? left / 1e9 : 0;
-}
-
-/* A read or a write that moved bytes is a turn: the child yields, and the
- * loop runs every other ready task before it goes on. */
-static task_status send_main(task *t)
-{
-    io_call *c = (io_call *)t;
-    ssize_t n;
-
-    TASK_BEGIN(t);
-    if (!watchable(c->fd)) /* refused before it is touched, as in the loop */
-        TASK_FAIL(t, &io_error_fd_limit);
-    if (io_nonblock(c->fd) < 0)
-        TASK_FAIL(t, io_os_error(errno));
-    while (c->done < c->len) {
-        n = write(c->fd, c->buf + c->done, c->len - c->done);
-        if (n >= 0) {
-            c->done += (size_t)n;
-            TASK_YIELD(t);
-            continue;
-        }
-        if (!again())
-            TASK_FAIL(t, io_os_error(errno));
-        TASK_YIELD_VALUE(t, io_writable(&c->wait, c->fd,
-                                        io_time_left(c->deadline)));
-    }
-    TASK_RETURN(t, value_int((long)c->len));
-    TASK_END(t);
-}
-
-value io_send(int fd, const void *buf, size_t len, double timeout)
-{
-    io_call *c = new_call(send_main, fd, (void *)buf, len, timeout);
-
-    return value_task(c ? &c->task : NULL); /* buf is only read from */
-}
-
-/* Move the bytes of c->in into the line, up to and with a newline, as far
- * as the line has room; 1 if the newline came. */
-static int take_line(io_call *c)
-{
-    io_input *in = c->in;
-    size_t n = in->end - in->start, room = c->len - 1 - c->done;
-    char *from = in->buf + in->start, *nl;
-
-    if (n > room)
-        n = room;
-    nl = memchr(from, '\n', n);
-    if (nl)
-        n = (size_t)(nl - from) + 1;
-    memcpy(c->buf + c->done, from, n);
-    in->start += n;
-    c->done += n;
-    return nl != NULL;
-}
-
-/* Hand out a line from the connection's input, and read more into it,
- * a buffer at a time, while the line has not ended. */
-static task_status readline_main(task *t)
-{
-    io_call *c = (io_call *)t;
-    ssize_t n;
-
-    TASK_BEGIN(t);
-    if (c->len < 2)
-        TASK_FAIL(t, &io_error_line_too_long);
-    if (!watchable(c->fd))
-        TASK_FAIL(t, &io_error_fd_limit);
-    if (io_nonblock(c->fd) < 0)
-        TASK_FAIL(t, io_os_error(errno));
-    while (!take_line(c)) {
-        if (c->done == c->len - 1)
-            TASK_FAIL(t, &io_error_line_too_long);
-        n = read(c->fd, c->in->buf, sizeof c->in->buf);
-        if (n == 0)
-            break;
-        if (n > 0) {
-            c->in->start = 0;
-            c->in->end = (size_t)n;
-            TASK_YIELD(t);
-            continue;
-        }
-        if (!again())
-            TASK_FAIL(t, io_os_error(errno));
-        TASK_YIELD_VALUE(t, io_readable(&c->wait, c->fd,
-                                        io_time_left(c->deadline)));
-    }
-    c->buf[c->done] = '\0';
-    TASK_RETURN(t, value_int((long)c->done));
-    TASK_END(t);
-}
-
-value io_readline(int fd, io_input *in, char *buf, size_t len,
-                  double timeout)
-{
-    io_call *c = new_call(readline_main, fd, buf, len, timeout);
-
-    if (!c)
-        return value_task(NULL);
-    c->in = in;
-    return value_task(&c->task);
 }

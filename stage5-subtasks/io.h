@@ -14,7 +14,6 @@
  *
  * A task can also yield a child task (value_task()): the child runs in its
  * place, and its return value, or its error, comes back at that yield.
- * io_send() and io_readline() are such children.
  */
 #ifndef IO_H
 #define IO_H
@@ -30,6 +29,8 @@ enum io_op {
     IO_WRITABLE,     /**< The fd can be written: result none. */
     IO_ACCEPT,       /**< A connection: result the new fd. */
     IO_RECV,         /**< Some bytes: result how many, 0 at end of file. */
+    IO_SEND,         /**< All the bytes written: result how many. */
+    IO_READLINE,     /**< A line: result its length, 0 at end of file. */
     IO_CONNECT,      /**< The connection is made: result none. */
     IO_SLEEP,        /**< The time is up: result none. */
     IO_GET,          /**< An item from a queue: result the item. */
@@ -63,8 +64,10 @@ typedef struct io_wait {
     enum io_op op;           /**< What to wait for. */
     int fd;                  /**< The fd, for the I/O operations. */
     struct queue *queue;     /**< The queue, for IO_GET and IO_PUT. */
-    char *buf;               /**< Room for the bytes read. */
+    struct io_input *in;     /**< The connection's input, for IO_READLINE. */
+    char *buf;               /**< The bytes to send, or room for those read. */
     size_t len;              /**< The size of buf. */
+    size_t done;             /**< How many bytes are sent or read so far. */
     value item;              /**< The item to put, for IO_PUT. */
     long long deadline;      /**< When the wait times out (io_now()), or -1. */
     unsigned long seq;       /**< Orders waits with the same deadline. */
@@ -178,6 +181,23 @@ value io_accept(io_wait *w, int fd, double timeout);
  *  @param len its size @param timeout seconds @return the request */
 value io_recv(io_wait *w, int fd, void *buf, size_t len, double timeout);
 
+/** Write all @p len bytes, across partial writes; the yield gets @p len.
+ *  @param w the request @param fd the fd @param buf the bytes
+ *  @param len how many @param timeout seconds @return the request */
+value io_send(io_wait *w, int fd, const void *buf, size_t len,
+              double timeout);
+
+/** Read one line, newline included, into @p buf as a string; the yield
+ *  gets its length (0 at end of file). @p buf holds @p len - 1 bytes and
+ *  the '\0': a line whose newline is not among its first @p len - 1
+ *  bytes throws io_error_line_too_long, and those bytes are dropped. The
+ *  bytes read after the line wait in @p in for the next readline: a line
+ *  already there is handed out without a wait.
+ *  @param w the request @param fd the fd @param in the connection's input
+ *  @param buf room for the line @param len its size
+ *  @param timeout seconds @return the request */
+value io_readline(io_wait *w, int fd, io_input *in, char *buf, size_t len,
+                  double timeout);
 
 /** Connect socket @p fd (non-blocking) to @p addr. @param w the request
  *  @param fd the socket @param addr the address @param addrlen its size
@@ -193,32 +213,14 @@ value io_sleep(io_wait *w, double seconds);
 
 /**
  * @defgroup io_children Child tasks
- * Each returns a new child task as a value for TASK_YIELD_VALUE; the
- * @p timeout, in seconds, is for the whole operation.
  * @{
  */
 
 /** The seconds left until @p deadline, for the timeout of the next wait
- *  of an operation that has one deadline across several waits.
+ *  of a child that has one deadline across several waits.
  *  @param deadline a time of io_now(), or -1 for none
  *  @return the seconds, 0 once it has passed, or -1 for none */
 double io_time_left(long long deadline);
-
-/** Write all @p len bytes, across partial writes; the yield gets @p len.
- *  @param fd the fd @param buf the bytes, which must live until then
- *  @param len how many @param timeout seconds @return the child */
-value io_send(int fd, const void *buf, size_t len, double timeout);
-
-/** Read one line, newline included, into @p buf as a string; the yield
- *  gets its length (0 at end of file). @p buf holds @p len - 1 bytes and
- *  the '\0': a line whose newline is not among its first @p len - 1
- *  bytes throws io_error_line_too_long, and those bytes are dropped. The
- *  bytes read after the line wait in @p in for the next readline.
- *  @param fd the fd @param in the connection's input
- *  @param buf room for the line @param len its size
- *  @param timeout seconds @return the child */
-value io_readline(int fd, io_input *in, char *buf, size_t len,
-                  double timeout);
 
 /** @} */
 

@@ -5,7 +5,8 @@
 # builds DIR/pool from a copy of ../stage1-basic-yield/pool.c in
 # DIR/carried/, so that its #include "task.h" finds this stage's task.h
 # (through -I.) and not the one beside the original. A carried program is
-# one .c file.
+# one .c file, with the .c files of its home stage that it includes (stage
+# 4's echodemo includes echoserver.c): they are copied beside it.
 #
 # Read after the home stage's Makefile instead, it runs the demos of one
 # program built that way:
@@ -14,10 +15,13 @@
 # runs every demo of DEMOS that starts with pool, as DIR/pool.
 carried: $(foreach c,$(CARRY),$(OUT)/$(notdir $c))
 
+carry_srcs = ../$1.c $(addprefix ../$(dir $1),\
+	$(shell sed -n 's/^#include "\(.*\.c\)".*/\1/p' ../$1.c))
+
 define carry_rule
-$(OUT)/$(notdir $1): ../$1.c $(RUNTIME) $(HEADERS)
+$(OUT)/$(notdir $1): $(call carry_srcs,$1) $(RUNTIME) $(HEADERS)
 	@mkdir -p $(OUT)/carried
-	cp ../$1.c $(OUT)/carried/
+	cp $(call carry_srcs,$1) $(OUT)/carried/
 	$$(CC) $$(CFLAGS) -I. -o $$@ $(OUT)/carried/$(notdir $1).c $(RUNTIME) \
 		$$(LDFLAGS)
 endef

@@ -3,7 +3,8 @@
  * the runtime by plain clients: non-blocking sockets and poll().
  *
  * Suite echoserver tests stage 4's echoserver, which echoes bytes; suite
- * lineecho tests stage 5's lineecho, which echoes lines. A server is
+ * echoserver_on_stage5 tests the same program built against stage 5's
+ * runtime (a carried program, tests/carried). A server is
  * $COURSE_BIN/STAGE/NAME, else $COURSE_ROOT/STAGE/NAME, else ./STAGE/NAME
  * (the tests run from the repository root).
  *
@@ -42,10 +43,9 @@
 
 /* The servers, from $COURSE_BIN or $COURSE_ROOT. */
 #define STAGE4 "stage4-io/echoserver"
-#define STAGE5 "stage5-subtasks/lineecho"
+#define STAGE5 "stage5-subtasks/echoserver"
 
-/* The longest line stage 5's server echoes, not counting its newline: its
- * buffer is 65536 bytes, and io_readline needs one for the '\0'. */
+/* The longest line random_lines makes, not counting its newline. */
 #define LONGEST_LINE 65534
 
 extern char **environ;
@@ -777,7 +777,7 @@ Test(echoserver, port_in_use_exits_1)
     port_in_use_exits_1(STAGE4);
 }
 
-/* ---- stage 5's server: lines ---- */
+/* ---- stage 4's server on stage 5's runtime ---- */
 
 /* A connected client socket, non-blocking, for the step-by-step tests. */
 static int client(void)
@@ -859,16 +859,6 @@ static void recv_end(int fd, int reset_ok)
               n > 0 ? "a byte more" : strerror(errno));
 }
 
-/* Nothing has come back so far. */
-static void assert_nothing_yet(int fd)
-{
-    unsigned char c;
-    ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT);
-
-    cr_assert(n < 0 && errno == EAGAIN, "expected nothing back, got %s",
-              n > 0 ? "a byte" : n == 0 ? "end of file" : strerror(errno));
-}
-
 /* One line goes round: sent, and the same bytes back. */
 static void echo_line(int fd, const char *line)
 {
@@ -888,9 +878,9 @@ static unsigned char *one_line(size_t len)
     return p;
 }
 
-TestSuite(lineecho, .init = setup, .fini = teardown);
+TestSuite(echoserver_on_stage5, .init = setup, .fini = teardown);
 
-Test(lineecho, hundred_clients_random_lines)
+Test(echoserver_on_stage5, hundred_clients_random_lines)
 {
     struct peer p[100];
 
@@ -913,7 +903,7 @@ Test(lineecho, hundred_clients_random_lines)
     server_stop_clean();
 }
 
-Test(lineecho, a_last_line_without_newline_comes_back_at_eof)
+Test(echoserver_on_stage5, a_last_line_without_newline_comes_back_at_eof)
 {
     static const char *const cases[] = {"x", "first\nsecond", "\n\nlast"};
     unsigned char *longest = one_line(LONGEST_LINE);
@@ -939,102 +929,7 @@ Test(lineecho, a_last_line_without_newline_comes_back_at_eof)
     server_stop_clean();
 }
 
-/* The longest line comes back; a line one byte longer, or far longer,
- * ends its connection with one line on stderr, and only its connection. */
-Test(lineecho, a_line_too_long_closes_only_its_connection)
-{
-    struct peer p[10];
-    unsigned char *longest = one_line(LONGEST_LINE);
-    unsigned char *too_long = one_line(LONGEST_LINE + 1);
-    unsigned char *huge = one_line(MiB); /* its newline is not sent */
-    char *err;
-    int a, b;
-
-    server_start(STAGE5);
-    for (int i = 0; i < 10; i++) { /* connected before, served after */
-        size_t len = 1 + rng_next() % (256 * KiB);
-
-        peer_socket(&p[i], connect_to(srv.port, 0), random_lines(len), len);
-    }
-    a = client();
-    b = client();
-    echo_line(a, "short\n");
-    cr_assert(send_all(a, longest, LONGEST_LINE + 1));
-    recv_expect(a, longest, LONGEST_LINE + 1);
-    send_all(a, too_long, LONGEST_LINE + 2); /* the server may close first */
-    recv_end(a, 1);
-    send_all(b, huge, MiB);
-    recv_end(b, 1);
-    pump(p, 10);
-    assert_echoed(p, 10);
-    free_peers(p, 10);
-    one_client_echo(random_lines, 256 * KiB);
-    close(a);
-    close(b);
-    free(longest);
-    free(too_long);
-    free(huge);
-    wait_handlers_gone();
-    err = server_stop(SIGTERM);
-    cr_assert_eq(count_closed_lines(STAGE5, err, 3,
-                                    "line longer than the buffer"),
-                 2, "the server's stderr:\n%s", err);
-    free(err);
-}
-
-/* A line sent in pieces comes back once, whole, after its last piece. To
- * be sure the server has had a turn with a piece, a whole line goes round
- * on another client before the next one. */
-Test(lineecho, partial_lines_come_back_whole_once)
-{
-    unsigned char *line = one_line(LONGEST_LINE);
-    size_t piece;
-    int a, b;
-
-    server_start(STAGE5);
-    a = client();
-    b = client();
-    cr_assert(send_all(a, "hel", 3));
-    echo_line(b, "ping\n");
-    assert_nothing_yet(a);
-    cr_assert(send_all(a, "lo wor", 6));
-    echo_line(b, "ping\n");
-    assert_nothing_yet(a);
-    /* one line's end and the next one's start in one piece */
-    cr_assert(send_all(a, "ld\nnext", 7));
-    recv_expect(a, "hello world\n", 12);
-    echo_line(b, "ping\n");
-    assert_nothing_yet(a);
-    cr_assert(send_all(b, "to", 2)); /* two clients' pieces interleaved */
-    cr_assert(send_all(a, " li", 3));
-    cr_assert(send_all(b, "gether\n", 7));
-    recv_expect(b, "together\n", 9);
-    assert_nothing_yet(a);
-    cr_assert(send_all(a, "ne\n", 3));
-    recv_expect(a, "next line\n", 10);
-    for (size_t off = 0; off <= LONGEST_LINE; off += piece) {
-        piece = 1 + rng_next() % 4096; /* the longest line, in pieces */
-        if (piece > LONGEST_LINE + 1 - off)
-            piece = LONGEST_LINE + 1 - off;
-        cr_assert(send_all(a, line + off, piece));
-        if (off + piece > LONGEST_LINE)
-            break;
-        echo_line(b, "ping\n");
-        assert_nothing_yet(a);
-    }
-    recv_expect(a, line, LONGEST_LINE + 1);
-    shutdown(a, SHUT_WR); /* and nothing more came back */
-    shutdown(b, SHUT_WR);
-    recv_end(a, 0);
-    recv_end(b, 0);
-    close(a);
-    close(b);
-    free(line);
-    wait_handlers_gone();
-    server_stop_clean();
-}
-
-Test(lineecho, clients_that_disconnect_mid_line)
+Test(echoserver_on_stage5, clients_that_disconnect_mid_line)
 {
     struct peer p[10];
     int fds[20];
@@ -1076,42 +971,42 @@ Test(lineecho, clients_that_disconnect_mid_line)
     server_stop_clean(); /* a client that goes away is no error */
 }
 
-Test(lineecho, a_client_that_never_reads)
+Test(echoserver_on_stage5, a_client_that_never_reads)
 {
     a_client_that_never_reads(STAGE5, random_lines);
 }
 
-Test(lineecho, connections_past_fd_setsize)
+Test(echoserver_on_stage5, connections_past_fd_setsize)
 {
     connections_past_fd_setsize(STAGE5, random_lines);
 }
 
-Test(lineecho, sigterm_exits_0)
+Test(echoserver_on_stage5, sigterm_exits_0)
 {
     stop_with_clients(STAGE5, SIGTERM);
 }
 
-Test(lineecho, sigint_exits_0)
+Test(echoserver_on_stage5, sigint_exits_0)
 {
     stop_with_clients(STAGE5, SIGINT);
 }
 
-Test(lineecho, nc_round_trip)
+Test(echoserver_on_stage5, nc_round_trip)
 {
     nc_round_trip(STAGE5, random_lines);
 }
 
-Test(lineecho, socat_round_trip)
+Test(echoserver_on_stage5, socat_round_trip)
 {
     socat_round_trip(STAGE5, random_lines);
 }
 
-Test(lineecho, bad_arguments_exit_2)
+Test(echoserver_on_stage5, bad_arguments_exit_2)
 {
     bad_arguments_exit_2(STAGE5);
 }
 
-Test(lineecho, port_in_use_exits_1)
+Test(echoserver_on_stage5, port_in_use_exits_1)
 {
     port_in_use_exits_1(STAGE5);
 }
@@ -1148,12 +1043,12 @@ Test(echoserver, sigint_stops_it_under_full_load)
     stop_under_load(STAGE4, SIGINT, short_lines);
 }
 
-Test(lineecho, sigterm_stops_it_under_full_load)
+Test(echoserver_on_stage5, sigterm_stops_it_under_full_load)
 {
     stop_under_load(STAGE5, SIGTERM, short_lines);
 }
 
-Test(lineecho, a_client_that_streams_does_not_starve_another)
+Test(echoserver_on_stage5, a_client_that_streams_does_not_starve_another)
 {
     streamer_and_ping(STAGE5);
 }
@@ -1224,44 +1119,7 @@ Test(echoserver, out_of_fds_is_said_once_a_burst)
     out_of_fds_is_said_once_a_burst(STAGE4);
 }
 
-Test(lineecho, out_of_fds_is_said_once_a_burst)
+Test(echoserver_on_stage5, out_of_fds_is_said_once_a_burst)
 {
     out_of_fds_is_said_once_a_burst(STAGE5);
-}
-
-/* ---- reads ---- */
-
-/* How many read system calls the server has made so far: syscr in
- * /proc/PID/io. */
-static long server_reads(void)
-{
-    char path[64], line[128];
-    long n = -1;
-    FILE *f;
-
-    snprintf(path, sizeof path, "/proc/%d/io", (int)srv.pid);
-    f = fopen(path, "r");
-    cr_assert(f, "%s: %s", path, strerror(errno));
-    while (fgets(line, sizeof line, f))
-        sscanf(line, "syscr: %ld", &n);
-    fclose(f);
-    cr_assert(n >= 0, "no syscr in %s", path);
-    return n;
-}
-
-/* io_readline reads a buffer at a time: 1 MiB of lines comes back whole
- * with fewer reads than one per 8 bytes (one per byte would be 1 048 576,
- * even before the reads that find nothing). */
-Test(lineecho, reads_a_buffer_at_a_time_not_a_byte)
-{
-    long before, reads;
-
-    server_start(STAGE5);
-    before = server_reads();
-    one_client_echo(random_lines, MiB);
-    wait_handlers_gone();
-    reads = server_reads() - before;
-    cr_assert_lt(reads, MiB / 8, "%ld reads for %d bytes of lines", reads,
-                 MiB);
-    server_stop_clean();
 }

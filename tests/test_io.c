@@ -26,17 +26,6 @@
 #include "io.h"
 #include "queue.h"
 
-/* Stage 5 makes io_send and io_readline child tasks, which need no
- * io_wait of the caller's; STAGE is the number of the stage under test. */
-#if STAGE >= 5
-#define SEND(a, buf, len) io_send((a)->fd, (buf), (len), -1)
-#define READLINE(a, len) io_readline((a)->fd, &(a)->in, (a)->buf, (len), -1)
-#else
-#define SEND(a, buf, len) io_send(&(a)->wait, (a)->fd, (buf), (len), -1)
-#define READLINE(a, len)                                                     \
-    io_readline(&(a)->wait, (a)->fd, (a)->buf, (len), -1)
-#endif
-
 static char trace[4096];
 
 /* Append "name:what@ms " to the trace; ms is the loop's clock. */
@@ -67,9 +56,7 @@ typedef struct actor {
     char *big; /* a large buffer */
     size_t size;
     size_t total;
-#if STAGE >= 5
     io_input in; /* what readline read after a line */
-#endif
     char buf[64];
 } actor;
 
@@ -129,7 +116,8 @@ static task_status send_main(task *t)
     if (a->seconds > 0) {
         TASK_YIELD_VALUE(t, io_sleep(&a->wait, a->seconds));
     }
-    TASK_YIELD_CATCH(t, SEND(a, a->buf, strlen(a->buf)));
+    TASK_YIELD_CATCH(t, io_send(&a->wait, a->fd, a->buf, strlen(a->buf),
+                                -1));
     if (t->error)
         note(a->name, "%s", t->error->message);
     else
@@ -663,7 +651,7 @@ static task_status bulk_send_main(task *t)
     actor *a = (actor *)t;
 
     TASK_BEGIN(t);
-    TASK_YIELD_VALUE(t, SEND(a, a->big, a->size));
+    TASK_YIELD_VALUE(t, io_send(&a->wait, a->fd, a->big, a->size, -1));
     note(a->name, "sent %ld", t->sent.as.i);
     close(a->fd);
     TASK_END(t);
@@ -724,18 +712,20 @@ Test(io, a_send_of_4_mib_arrives_whole_across_partial_writes)
     close(p[0]);
 }
 
-/* Read lines into buf (of `size` bytes, at most 64) until end of file,
- * noting each one or its error. */
+/* Read lines into buf (of `size` bytes, at most 64), each with timeout,
+ * until end of file, noting each one or its error. */
 static task_status lines_main(task *t)
 {
     actor *a = (actor *)t;
 
     TASK_BEGIN(t);
     for (;;) {
-        TASK_YIELD_CATCH(t, READLINE(a, a->size));
+        TASK_YIELD_CATCH(t, io_readline(&a->wait, a->fd, &a->in, a->buf,
+                                        a->size, a->timeout));
         if (t->error) {
             note(a->name, "%s", t->error->message);
             t->error = NULL;
+            a->timeout = -1;
             if (a->size < 2)
                 break;
             continue;
@@ -758,7 +748,8 @@ static task_status chunks_main(task *t)
     TASK_BEGIN(t);
     while (a->big[a->total]) {
         a->size = strcspn(a->big + a->total, "|");
-        TASK_YIELD_VALUE(t, SEND(a, a->big + a->total, a->size));
+        TASK_YIELD_VALUE(t, io_send(&a->wait, a->fd, a->big + a->total,
+                                    a->size, -1));
         a->total += a->size;
         if (a->big[a->total] == '|') {
             a->total++;
@@ -769,7 +760,8 @@ static task_status chunks_main(task *t)
     TASK_END(t);
 }
 
-static void readline_through_pipe(const char *chunks, size_t bufsize)
+static void readline_through_pipe(const char *chunks, size_t bufsize,
+                                  double timeout)
 {
     int p[2];
     actor *w, *r;
@@ -779,6 +771,7 @@ static void readline_through_pipe(const char *chunks, size_t bufsize)
     r = spawn(lines_main, "r");
     r->fd = p[0];
     r->size = bufsize;
+    r->timeout = timeout;
     w = spawn(chunks_main, "w");
     w->fd = p[1];
     w->big = (char *)chunks;
@@ -788,7 +781,7 @@ static void readline_through_pipe(const char *chunks, size_t bufsize)
 
 Test(io, readline_gathers_a_line_across_chunks)
 {
-    readline_through_pipe("hel|lo\nwor|ld\nlast", 16);
+    readline_through_pipe("hel|lo\nwor|ld\nlast", 16, -1);
     /* a last line without a newline comes at end of file */
     cr_assert_str_eq(trace, "r:6 [hello\n]@1000 r:6 [world\n]@2000 "
                             "r:4 [last]@2000 r:eof@2000 ");
@@ -797,7 +790,7 @@ Test(io, readline_gathers_a_line_across_chunks)
 Test(io, a_line_longer_than_the_buffer_is_an_error_not_an_overflow)
 {
     /* 8 bytes: a line of up to 7 bytes with its newline, and the '\0' */
-    readline_through_pipe("abcdef\nabcdefg\nxy\n", 8);
+    readline_through_pipe("abcdef\nabcdefg\nxy\n", 8, -1);
     /* readline took "abcdefg" (7 bytes) of the long line: "\n" is left */
     cr_assert_str_eq(trace, "r:7 [abcdef\n]@0 "
                             "r:line longer than the buffer@0 "
@@ -806,15 +799,222 @@ Test(io, a_line_longer_than_the_buffer_is_an_error_not_an_overflow)
 
 Test(io, a_readline_buffer_needs_room_for_a_newline_and_a_nul)
 {
-    readline_through_pipe("\n", 2);
+    readline_through_pipe("\n", 2, -1);
     cr_assert_str_eq(trace, "r:1 [\n]@0 r:eof@0 ");
 }
 
 Test(io, a_readline_buffer_of_one_byte_is_too_small)
 {
-    readline_through_pipe("\n", 1);
+    readline_through_pipe("\n", 1, -1);
     cr_assert_str_eq(trace, "r:line longer than the buffer@0 "
                             "r:eof@0 ");
+}
+
+/* Send big (size bytes) in one io_send, with timeout; then shut the
+ * writing side. */
+static task_status timed_send_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    TASK_YIELD_CATCH(t, io_send(&a->wait, a->fd, a->big, a->size,
+                                a->timeout));
+    if (t->error)
+        note(a->name, "%s", what(t));
+    else
+        note(a->name, "sent %ld", t->sent.as.i);
+    t->error = NULL;
+    shutdown(a->fd, SHUT_WR);
+    TASK_END(t);
+}
+
+Test(io, a_send_nobody_reads_times_out_as_a_whole)
+{
+    enum { SIZE = 4 << 20 };
+    char *out = calloc(1, SIZE);
+    int sv[2];
+    actor *s;
+
+    cr_assert_not_null(out);
+    io_virtual_time();
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    s = spawn(timed_send_main, "s");
+    s->fd = sv[0];
+    s->big = out;
+    s->size = SIZE;
+    s->timeout = 2.0;
+    cr_assert_eq(io_run(), 0);
+    cr_assert_str_eq(trace, "s:timed out@2000 ");
+    free(out);
+    close(sv[0]);
+    close(sv[1]);
+}
+
+Test(io, a_readline_timeout_is_for_the_whole_line)
+{
+    /* bytes come at 0 s and 1 s, the newline at 2 s: too late for 1.5 s;
+     * the next readline, without a timeout, gets the rest of the line */
+    readline_through_pipe("a|b|c\n", 16, 1.5);
+    cr_assert_str_eq(trace, "r:timed out@1500 r:2 [c\n]@2000 r:eof@2000 ");
+}
+
+/* Read three lines, closing the fd after the first: the other two must
+ * come from the connection's input, without a wait on the fd. */
+static task_status close_after_one_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    for (a->i = 0; a->i < 4; a->i++) {
+        TASK_YIELD_CATCH(t, io_readline(&a->wait, a->fd, &a->in, a->buf,
+                                        sizeof a->buf, -1));
+        if (t->error) {
+            note(a->name, "%s", t->error->message);
+            break;
+        }
+        note(a->name, "%ld [%s] %zu left", t->sent.as.i, a->buf,
+             a->in.end - a->in.start);
+        if (a->i == 0)
+            close(a->fd);
+    }
+    t->error = NULL;
+    TASK_END(t);
+}
+
+Test(io, readline_reads_a_buffer_and_hands_out_the_lines_in_it_without_a_wait)
+{
+    static const char lines[] = "one\ntwo\nthree\n";
+    int p[2];
+    actor *r;
+
+    io_virtual_time();
+    open_pipe(p);
+    cr_assert_eq(write(p[1], lines, strlen(lines)), (ssize_t)strlen(lines));
+    close(p[1]);
+    r = spawn(close_after_one_main, "r");
+    r->fd = p[0];
+    cr_assert_eq(io_run(), 0);
+    /* one read took all 14 bytes; the fourth readline has to wait on the
+     * closed fd, and cannot */
+    cr_assert_str_eq(trace, "r:4 [one\n] 10 left@0 r:4 [two\n] 6 left@0 "
+                            "r:6 [three\n] 0 left@0 "
+                            "r:Bad file descriptor@0 ");
+}
+
+/* How many read system calls this process has made: syscr in
+ * /proc/self/io. */
+static long reads_so_far(void)
+{
+    char line[128];
+    long n = -1;
+    FILE *f = fopen("/proc/self/io", "r");
+
+    cr_assert_not_null(f, "/proc/self/io: %s", strerror(errno));
+    while (fgets(line, sizeof line, f))
+        sscanf(line, "syscr: %ld", &n);
+    fclose(f);
+    cr_assert(n >= 0, "no syscr in /proc/self/io");
+    return n;
+}
+
+static const char *sent_lines; /* what long_lines_main must read */
+static size_t lines_total;     /* the bytes it read, and dropped */
+static int short_lines;        /* the lines of 8 bytes it read */
+
+/* Read lines into big (of `size` bytes) until end of file, each checked
+ * against sent_lines; note each one's length, or its error, but count the
+ * lines of 8 bytes. */
+static task_status long_lines_main(task *t)
+{
+    actor *a = (actor *)t;
+
+    TASK_BEGIN(t);
+    for (;;) {
+        TASK_YIELD_CATCH(t, io_readline(&a->wait, a->fd, &a->in, a->big,
+                                        a->size, -1));
+        if (t->error) {
+            note(a->name, "%s", t->error->message);
+            a->total += a->size - 1; /* the bytes it dropped */
+            t->error = NULL;
+            continue;
+        }
+        if (t->sent.as.i == 0)
+            break;
+        cr_assert_eq(strlen(a->big), (size_t)t->sent.as.i);
+        cr_assert(memcmp(a->big, sent_lines + a->total,
+                         (size_t)t->sent.as.i) == 0,
+                  "the line at byte %zu differs from the one sent", a->total);
+        a->total += (size_t)t->sent.as.i;
+        lines_total = a->total;
+        if (t->sent.as.i == 8)
+            short_lines++;
+        else
+            note(a->name, "%ld", t->sent.as.i);
+    }
+    note(a->name, "eof");
+    TASK_END(t);
+}
+
+/* Lines longer than the connection's input (16 KiB) arrive whole across
+ * many reads, and many short lines come in one read; a line too long for
+ * the buffer is an error, and the readline after it goes on with the rest
+ * of that line. The pipe holds 64 KiB, the buffer is 64 KiB: there are far
+ * fewer reads than bytes. */
+Test(io, long_lines_cross_reads_and_short_ones_share_one)
+{
+    enum { BUF = 65536, SHORT = 2000 };
+    /* a line of 40000 bytes, 2000 of 8 bytes, the longest (65534 bytes
+     * and the newline), one byte too long (65535 dropped, "\n" left), and
+     * a last line of 65534 bytes without a newline, at end of file */
+    size_t size = 40001 + SHORT * 8 + 65535 + 65536 + 65534, off = 0;
+    char *out = malloc(size), *line = malloc(BUF), *sent;
+    int p[2];
+    actor *s, *r;
+    long before, reads;
+
+    cr_assert(out && line);
+    memset(out + off, 'a', 40000);
+    out[off += 40000] = '\n';
+    off++;
+    for (int i = 0; i < SHORT; i++, off += 8)
+        memcpy(out + off, "short 1\n", 8);
+    memset(out + off, 'L', 65534);
+    out[off += 65534] = '\n';
+    off++;
+    memset(out + off, 'T', 65535);
+    out[off += 65535] = '\n';
+    off++;
+    memset(out + off, 'e', 65534);
+    off += 65534;
+    cr_assert_eq(off, size);
+    sent_lines = out;
+    io_virtual_time();
+    open_pipe(p);
+    s = spawn(bulk_send_main, "s");
+    s->fd = p[1];
+    s->big = out;
+    s->size = size;
+    r = spawn(long_lines_main, "r");
+    r->fd = p[0];
+    r->big = line;
+    r->size = BUF;
+    before = reads_so_far();
+    cr_assert_eq(io_run(), 0);
+    reads = reads_so_far() - before;
+    sent = strstr(trace, "s:sent 252606@0 "); /* where, depends on the pipe */
+    cr_assert_not_null(sent, "the trace: %s", trace);
+    memmove(sent, sent + 16, strlen(sent + 16) + 1);
+    cr_assert_str_eq(trace, "r:40001@0 r:65535@0 "
+                            "r:line longer than the buffer@0 r:1@0 "
+                            "r:65534@0 r:eof@0 ");
+    cr_assert_eq(short_lines, SHORT);
+    cr_assert_eq(lines_total, size);
+    /* one read a byte would be 252 606 reads */
+    cr_assert_lt(reads, (long)(size / 1024), "%ld reads for %zu bytes",
+                 reads, size);
+    free(out);
+    free(line);
+    close(p[0]);
 }
 
 /* ---- errors from the OS ---- */
