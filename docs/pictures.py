@@ -991,7 +991,8 @@ def timeouts_lanes(runs):
 def family_lanes(runs):
     run = runs[0]
     return lanes(run, "family: each child runs inside its parent's lane, "
-                 "in the parent's place"), printed_alt(run)
+                 "in the parent's place", box="%s and its children"), \
+        printed_alt(run)
 
 
 def family_trampoline(runs):
