@@ -91,6 +91,7 @@ class Trace:
         self.open = []       # slices begun and not ended, innermost last
         self.begins = 0
         self.last_ts = 0
+        self.offset = 0.0     # added to the clock, see ts()
         self.raw_order = []  # ("b" or "e", id of the slice), as they came
 
     def lane(self, p, going_on=False, new=False):
@@ -108,8 +109,14 @@ class Trace:
         return lane
 
     def ts(self, time, at_end):
+        """A time on the trace's axis, in microseconds: the virtual clock's,
+        made to go on where a program starts its clock again at 0 (as
+        timeouts does for each scene), else the resume's ordinal."""
         if self.clock and time != "-":
-            return float(time) * 1e6
+            t = float(time) * 1e6
+            if t + self.offset < self.last_ts:
+                self.offset = self.last_ts - t
+            return t + self.offset
         return float(self.begins if at_end else self.begins - 1)
 
     def read(self, lines):
@@ -170,6 +177,10 @@ class Trace:
                 return s
         return None
 
+    def clock_of(self, ts):
+        """The program's own clock at ts, in seconds, or None."""
+        return round((ts - self.offset) / 1e6, 6) if self.clock else None
+
     def close_wait(self, lane, ts, outcome):
         start, op, name, args = lane.wait
         lane.wait = None
@@ -181,7 +192,8 @@ class Trace:
         self.waits.append({
             "name": name, "cat": "wait", "ph": "X", "pid": 1,
             "tid": lane.tid, "ts": start, "dur": max(0.0, ts - start),
-            "args": dict(args, kind=op, outcome=outcome)})
+            "args": dict(args, kind=op, outcome=outcome,
+                         clock=self.clock_of(start))})
 
     def begin(self, f):
         p, call, frm, at, time, value = f[1], f[2], f[3], f[4], f[5], f[6]
@@ -212,7 +224,7 @@ class Trace:
                       "in": sent, "out": None,
                       "stdout": [int(at), None] if int(at) >= 0 else None,
                       "parent": lane.parent, "depth": lane.depth,
-                      "caller": caller}}
+                      "caller": caller, "clock": self.clock_of(ts)}}
         self.slices.append(s)
         self.open.append(s)
         self.raw_order.append(("b", id(s)))
@@ -248,8 +260,8 @@ class Trace:
     def events(self):
         ev = []
         for lane in self.order:
-            ev.append({"name": "thread_name", "ph": "M", "pid": 1,
-                       "tid": lane.tid, "ts": 0,
+            ev.append({"name": "thread_name", "cat": "__metadata",
+                       "ph": "M", "pid": 1, "tid": lane.tid, "ts": 0,
                        "args": {"name": self.name_of(lane.tid)}})
         for s in self.slices:
             s["name"] = self.name_of(s["tid"])
@@ -262,160 +274,199 @@ def write_json(trace, path):
     ev = trace.events()
     with open(path, "w") as f:
         f.write('{"displayTimeUnit":"ns","traceEvents":[\n')
-        f.write(",\n".join(json.dumps(e, sort_keys=True) for e in ev))
+        f.write(",\n".join(json.dumps(e) for e in ev))
         f.write("\n]}\n")
 
 
 # ---- the swimlane picture ----
+#
+# Lanes are columns and time runs down, so that a picture of a few lanes
+# reads at phone width however long the run; a long run is a tall picture.
+# Colours come from currentColor and CSS variables (--trace-slice,
+# --trace-end, --trace-fail), with a dark scheme of their own; each slice
+# and wait has a <title> (its tooltip), and the picture's <desc> is its
+# text alternative: what the program printed.
 
 MAX_SLICES = 400  # a longer run draws its first ones
-LANE_H = 28
-SLICE_W = 14      # the least width of a slice
-GAP = 4
-LABEL_W = 96
-TOP = 24
+SLICE_H = 12      # the least height of a slice
+GAP = 4           # between two slices one after the other
+HEAD = 34         # the lanes' names
+AXIS_W = 40       # the times, on the left
+WIDTH = 400       # the whole picture, for up to 4 lanes
 
 STYLE = """
 svg { color: var(--trace-fg, #1b1b1b); font: 11px sans-serif; }
-.lane { fill: currentColor; fill-opacity: 0.04; }
-.label { fill: currentColor; }
+.lane { fill: currentColor; fill-opacity: 0.05; }
+.label { fill: currentColor; font-weight: bold; }
 .slice { fill: var(--trace-slice, #3b78c2); }
-.slice.done, .slice.failed { fill: var(--trace-end, #2f8f4e); }
+.slice.done { fill: var(--trace-end, #2f8f4e); }
 .slice.failed, .slice.ignored-exit { fill: var(--trace-fail, #c0392b); }
-.wait { stroke: currentColor; stroke-opacity: 0.45; stroke-width: 2;
+.wait { stroke: currentColor; stroke-opacity: 0.5; stroke-width: 2;
         stroke-dasharray: 3 3; }
 .wait.timeout { stroke: var(--trace-fail, #c0392b); stroke-opacity: 1; }
-.waitlabel { fill: currentColor; fill-opacity: 0.7; font-size: 9px; }
-.axis { fill: currentColor; fill-opacity: 0.7; font-size: 9px; }
+.note { fill: currentColor; fill-opacity: 0.75; font-size: 9px; }
+.axis { fill: currentColor; fill-opacity: 0.6; font-size: 9px; }
 @media (prefers-color-scheme: dark) {
   svg { color: var(--trace-fg, #e8e8e8); }
   .slice { fill: var(--trace-slice, #6aa5ee); }
   .slice.done { fill: var(--trace-end, #5cc27e); }
   .slice.failed, .slice.ignored-exit { fill: var(--trace-fail, #ff6b5e); }
+  .wait.timeout { stroke: var(--trace-fail, #ff6b5e); }
 }
 """
 
 
 def layout(trace, slices):
-    """x of every begin and end: a least width per slice, plus the time that
-    passes, so that a virtual clock shows and a run without one is drawn in
-    resume order."""
+    """y of every begin and end: a least height per slice, plus the time
+    that passes, so that a virtual clock shows and a run without one is
+    drawn in resume order."""
     ids = {id(s): s for s in slices}
     times = [s["ts"] for s in slices] + [s["ts"] + s["dur"] for s in slices]
     total = max(times + [0]) - min(times + [0])
     scale = 0.0
     if trace.clock and total > 0:
-        scale = max(SLICE_W * len(slices), 300) / total
-    xs = {}
-    x, last = 0.0, None
+        scale = max(SLICE_H * len(slices), 200) / total
+    ys = {}
+    y, last = 0.0, None
     for kind, sid in trace.raw_order:
         s = ids.get(sid)
         if s is None:
             continue
         t = s["ts"] if kind == "b" else s["ts"] + s["dur"]
         if last is not None:
-            x += max(0.0, t - last) * scale
+            y += max(0.0, t - last) * scale
         last = t
         if kind == "b":
-            if xs:
-                x += GAP
-            xs[(sid, "b")] = x
+            if ys:
+                y += GAP
+            ys[(sid, "b")] = y
         else:
-            x = max(x, xs[(sid, "b")] + SLICE_W)
-            xs[(sid, "e")] = x
-    return ids, xs, x
+            y = max(y, ys[(sid, "b")] + SLICE_H)
+            ys[(sid, "e")] = y
+    return ids, ys, y
+
+
+def fit(text, width, px):
+    """text cut to what width holds at about px pixels a character."""
+    n = max(1, int(width / px))
+    return text if len(text) <= n else text[:max(1, n - 1)] + "\u2026"
 
 
 def write_svg(trace, path, output, title):
     slices = trace.slices[:MAX_SLICES]
     cut = len(trace.slices) - len(slices)
-    ids, xs, width = layout(trace, slices)
+    ids, ys, height = layout(trace, slices)
     lanes = [l for l in trace.order
              if any(s["tid"] == l.tid for s in slices)]
-    # a child's lane right under its parent's
-    ordered = []
+    ordered = []  # a child's lane right after its parent's
 
     def place(lane):
         ordered.append(lane)
         for c in lanes:
             if c.parent == lane.tid:
                 place(c)
+    tids = [l.tid for l in lanes]
     for lane in lanes:
-        if lane.parent is None or lane.parent not in [l.tid for l in lanes]:
+        if lane.parent not in tids:
             place(lane)
-    row = {l.tid: i for i, l in enumerate(ordered)}
-    w = LABEL_W + width + 20
-    h = TOP + LANE_H * len(ordered) + (18 if cut else 6)
-    out = []
-    out.append('<svg xmlns="http://www.w3.org/2000/svg" role="img" '
-               'aria-labelledby="t d" viewBox="0 0 %d %d" width="%d" '
-               'height="%d">' % (w, h, w, h))
-    out.append('<title id="t">%s</title>' % html.escape(title))
-    desc = "One lane per task, one slice per resume. What it printed:\n"
-    out.append('<desc id="d">%s</desc>' % html.escape(desc + output))
-    out.append('<style>%s</style>' % STYLE)
-    axis = "virtual time" if trace.clock else "resume order"
-    out.append('<text class="axis" x="%d" y="12">%s &#8594;</text>'
-               % (LABEL_W, axis))
+    col = {l.tid: i for i, l in enumerate(ordered)}
+    cw = max(60.0, (WIDTH - AXIS_W) / max(1, len(ordered)))
+    w = AXIS_W + cw * len(ordered)
+    h = HEAD + height + (28 if cut else 12)
+    out = ['<svg xmlns="http://www.w3.org/2000/svg" role="img" '
+           'aria-labelledby="t d" viewBox="0 0 %d %d" width="%d" '
+           'height="%d">' % (w, h, w, h),
+           '<title id="t">%s</title>' % html.escape(title),
+           '<desc id="d">%s</desc>' % html.escape(
+               "One column per task, time going down, one bar per resume. "
+               "What the program printed:\n" + output),
+           '<style>%s</style>' % STYLE]
     for lane in ordered:
-        y = TOP + row[lane.tid] * LANE_H
-        out.append('<rect class="lane" x="0" y="%d" width="%d" height="%d"/>'
-                   % (y, w, LANE_H - 4))
+        x = AXIS_W + col[lane.tid] * cw
+        out.append('<rect class="lane" x="%.1f" y="0" width="%.1f" '
+                   'height="%d"/>' % (x + 1, cw - 2, h))
         name = trace.name_of(lane.tid)
-        out.append('<text class="label" x="%d" y="%d">%s</text>'
-                   % (4 + 10 * lane.depth, y + LANE_H / 2 + 2,
-                      html.escape(name[:16])))
+        if lane.depth:
+            name = "\u21b3 " + name
+        out.append('<text class="label" x="%.1f" y="14">%s<title>%s'
+                   '</title></text>' % (x + 4, html.escape(fit(name, cw - 6, 7)),
+                                        html.escape(name)))
+        if lane.depth:
+            out.append('<text class="note" x="%.1f" y="26">child of %s'
+                       '</text>' % (x + 4, html.escape(
+                           fit(trace.name_of(lane.parent), cw - 60, 5.5))))
+    out.append('<text class="axis" x="2" y="26">%s</text>'
+               % ("time" if trace.clock else "order"))
+    last_label = None
+    for sid, s in ids.items():
+        if (sid, "e") not in ys:
+            continue
+        label = ("%ss" % seconds(s["ts"] / 1e6 - trace.offset / 1e6)
+                 if trace.clock else None)
+        if trace.clock and label != last_label:
+            out.append('<text class="axis" x="2" y="%.1f">%s</text>'
+                       % (HEAD + ys[(sid, "b")] + 9, label))
+            last_label = label
     for wt in trace.waits:
-        if wt["tid"] not in row:
+        if wt["tid"] not in col:
             continue
         start = end = None
         for s in slices:
             if s["tid"] != wt["tid"]:
                 continue
-            if s["ts"] + s["dur"] <= wt["ts"] and (id(s), "e") in xs:
-                start = xs[(id(s), "e")]
-            if s["ts"] >= wt["ts"] + wt["dur"] and end is None and \
-                    (id(s), "b") in xs and start is not None:
-                end = xs[(id(s), "b")]
+            if s["ts"] + s["dur"] <= wt["ts"] and (id(s), "e") in ys:
+                start = ys[(id(s), "e")]
+            if end is None and start is not None and \
+                    s["ts"] >= wt["ts"] + wt["dur"] and (id(s), "b") in ys:
+                end = ys[(id(s), "b")]
         if start is None:
             continue
         if end is None:
-            end = width
-        y = TOP + row[wt["tid"]] * LANE_H + (LANE_H - 4) / 2
-        cls = "wait timeout" if wt["args"]["outcome"] == "timeout thrown" \
-            else "wait"
-        tip = "%s: %s" % (wt["name"], wt["args"]["outcome"])
+            end = height
+        x = AXIS_W + col[wt["tid"]] * cw + 10
+        outcome = wt["args"]["outcome"]
+        cls = "wait timeout" if outcome == "timeout thrown" else "wait"
+        tip = "%s: %s" % (wt["name"], outcome)
         out.append('<line class="%s" x1="%.1f" y1="%.1f" x2="%.1f" '
                    'y2="%.1f"><title>%s</title></line>'
-                   % (cls, LABEL_W + start, y, LABEL_W + end, y,
-                      html.escape(tip)))
-        if end - start > 6 * len(wt["name"]):
-            out.append('<text class="waitlabel" x="%.1f" y="%.1f">%s</text>'
-                       % (LABEL_W + start + 3, y - 3,
-                          html.escape(wt["name"])))
+                   % (cls, x, HEAD + start, x, HEAD + end, html.escape(tip)))
+        if end - start >= 11:
+            text = wt["name"] if outcome == "done" else tip
+            out.append('<text class="note" x="%.1f" y="%.1f">%s<title>%s'
+                       '</title></text>'
+                       % (x + 5, HEAD + (start + end) / 2 + 3,
+                          html.escape(fit(text, cw - 18, 5.2)),
+                          html.escape(tip)))
     for sid, s in ids.items():
-        if (sid, "e") not in xs:
+        if (sid, "e") not in ys:
             continue
-        x0, x1 = xs[(sid, "b")], xs[(sid, "e")]
-        y = TOP + row[s["tid"]] * LANE_H + 3
+        y0, y1 = ys[(sid, "b")], ys[(sid, "e")]
+        x = AXIS_W + col[s["tid"]] * cw + 5
         a = s["args"]
         tip = ["%s: %s, line %s to %s, %s" % (
             s["name"], a["call"], a["from_line"], a["to_line"], a["status"])]
         if a["value"] is not None:
             tip.append("value: %s" % a["value"])
         if trace.clock:
-            tip.append("at %s s" % seconds(s["ts"] / 1e6))
+            tip.append("at %s s" % seconds(a["clock"]))
         so = a["stdout"]
+        printed = ""
         if so and so[1] is not None and so[1] > so[0]:
-            tip.append("printed: " + output.encode()[so[0]:so[1]].decode(
-                errors="replace").rstrip("\n"))
-        out.append('<rect class="slice %s" x="%.1f" y="%d" width="%.1f" '
-                   'height="%d" rx="2"><title>%s</title></rect>'
-                   % (a["status"], LABEL_W + x0, y, max(x1 - x0, 2),
-                      LANE_H - 10, html.escape("\n".join(tip))))
+            printed = output.encode()[so[0]:so[1]].decode(
+                errors="replace").rstrip("\n")
+            tip.append("printed: " + printed)
+        out.append('<rect class="slice %s" x="%.1f" y="%.1f" width="%.1f" '
+                   'height="%.1f" rx="2"><title>%s</title></rect>'
+                   % (a["status"], x, HEAD + y0, 10, max(y1 - y0, 2),
+                      html.escape("\n".join(tip))))
+        if printed and y1 - y0 >= 10:
+            first = printed.split("\n")[0]
+            out.append('<text class="note" x="%.1f" y="%.1f">%s</text>'
+                       % (x + 14, HEAD + y0 + 9,
+                          html.escape(fit(first, cw - 24, 5.2))))
     if cut:
-        out.append('<text class="axis" x="%d" y="%d">the first %d of %d '
-                   'resumes</text>' % (LABEL_W, h - 4, len(slices),
+        out.append('<text class="axis" x="2" y="%d">the first %d of %d '
+                   'resumes</text>' % (h - 8, len(slices),
                                        len(trace.slices)))
     out.append("</svg>")
     with open(path, "w") as f:
