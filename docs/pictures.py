@@ -15,6 +15,8 @@ events it was drawn from, so that check can say whether the run or the
 drawing changed. The SVG's <desc> is its text alternative: what the run
 printed. Colours are CSS variables with a dark variant
 (prefers-color-scheme), as Doxygen shows an SVG in an <object>.
+PICTURES_ONLY=PREFIX draws (or checks) only the pictures whose names
+start with PREFIX, as in PICTURES_ONLY=stage3.
 """
 import hashlib
 import html
@@ -53,11 +55,7 @@ class Run:
         if client:
             self.command += ", %s" % client.__doc__.strip()
         name = os.path.basename(prog)
-        fixtures = os.environ.get("PICTURES_FIXTURES")
-        if fixtures:  # development only: never used by make docs
-            base = os.path.join(fixtures, name + (
-                "-" + re.sub(r"\W+", "_", args) if args else ""))
-        elif client:  # a server: run it, talk to it, stop it with SIGINT
+        if client:  # a server: run it, talk to it, stop it with SIGINT
             serve(prog, args, where, client)
             base = os.path.join(where, name)
         else:  # a directory of its own, apart from make trace's default
@@ -69,9 +67,6 @@ class Run:
             trace = json.load(f)
         with open(base + ".out", "rb") as f:
             self.out = f.read()
-        with open(base + ".events", encoding="utf-8",
-                  errors="replace") as f:  # "clock": times are seconds
-            self.clock = f.readline().strip() == "clock"
         self.names = {}
         self.events = []
         for e in trace["traceEvents"]:
@@ -88,6 +83,9 @@ class Run:
                 if len(tids) > 1 and files.get(t):
                     self.names[t] = "%s (%s)" % (name, files[t])
         self.events.sort(key=lambda e: e["ts"])  # stable: as they ran
+        # A program with a virtual clock: ts is its time, args.clock too.
+        self.clock = any(e["args"].get("clock") is not None
+                         for e in self.events)
         for e in self.events:
             e["text"] = self.printed(e)
 
