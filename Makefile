@@ -34,7 +34,8 @@ stage_tests = $(foreach n,$(wordlist 1,$(call stage_num,$1),1 2 3 4 5 6 7 8 9),\
 # without into build/vgtests, for valgrind.
 test_bins = $(foreach s,$(STAGES),$(foreach t,$(call stage_tests,$s),\
 	$1/$s/test_$t)) $1/test_echoserver $1/test_httpd $1/test_output \
-	$1/test_quotes $1/test_layout $1/test_html $1/test_trace
+	$1/test_quotes $1/test_layout $1/test_html $1/test_trace \
+	$1/test_pictures
 TB = build/tests
 
 # $(call each,COMMAND): run COMMAND once per stage, $$s naming the stage.
@@ -90,7 +91,8 @@ run-valgrind: build-gcc
 # A unit test is built by the stage's own Makefile, read with tests/unit.mk,
 # so that it links the stage's RUNTIME.
 build-tests: $(TB)/test_echoserver $(TB)/test_httpd $(TB)/test_output \
-	$(TB)/test_quotes $(TB)/test_layout $(TB)/test_html $(TB)/test_trace
+	$(TB)/test_quotes $(TB)/test_layout $(TB)/test_html $(TB)/test_trace \
+	$(TB)/test_pictures
 	@$(foreach s,$(STAGES),$(MAKE) -C $s -f Makefile -f ../tests/unit.mk \
 		tests TESTS='$(call stage_tests,$s)' OUT=$(CURDIR)/$(TB)/$s \
 		CFLAGS='$(TEST_CFLAGS)' &&) true
@@ -138,6 +140,7 @@ test:
 DOCS = build/docs
 docs:
 	@rm -rf $(DOCS)/html $(DOCS)/pages $(DOCS)/shots && mkdir -p $(DOCS)/html
+	@python3 docs/pictures.py build $(DOCS)/pictures
 	@python3 docs/diffpage.py $(DOCS)/pages
 	@sed 's#@UP@#../#g' docs/header.html >$(DOCS)/header-stage.html
 	@sed 's#@UP@##g' docs/header.html >$(DOCS)/header-course.html
