@@ -1,7 +1,7 @@
 /* http: HTTP/1.1 itself, as httpd speaks it: the request's head parsed
  * line by line and checked as RFC 9112 and 9110 ask, the path mapped to a
- * file under the root, and the response's status line and fields. Nothing
- * here waits or yields. */
+ * file under the root, and the response's status line and fields, with
+ * the body when both fit. Nothing here waits or yields. */
 #define _XOPEN_SOURCE 700 /* POSIX 2008 with realpath() */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,11 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/select.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "http.h"
+#include "io.h"
 
 static char root[PATH_MAX]; /* the directory served, as a real path */
 static size_t root_len;
@@ -28,6 +32,9 @@ const task_error fields_too_large = {
 const task_error not_implemented = {501, "Not Implemented"};
 const task_error version_not_supported = {
     505, "HTTP Version Not Supported"};
+
+const task_error file_changed = {TASK_ERROR_USER,
+                                 "a file changed while it was sent"};
 
 /* ---- the head of a request ---- */
 
@@ -209,6 +216,15 @@ const task_error *end_head(const request *q, int *keep)
     return NULL;
 }
 
+int status_for(const task_error *e, size_t len)
+{
+    if (e->code >= 400 && e->code < 600)
+        return e->code;
+    if (e == &io_timeout && len > 0)
+        return 408;
+    return 0;
+}
+
 /* 0 for GET; 405 for another method of HTTP, which httpd does not allow;
  * 501 for a method it does not know (RFC 9110, 9.1: they are
  * case-sensitive, so "get" is one). */
@@ -375,7 +391,8 @@ int open_target(const char *target, int *fd, long long *size,
     return 200;
 }
 
-int serve_root(const char *dir)
+/* Serve the directory dir; returns 0, or an errno value. */
+static int serve_root(const char *dir)
 {
     struct stat st;
 
@@ -385,6 +402,86 @@ int serve_root(const char *dir)
         return ENOTDIR;
     root_len = strlen(root);
     return 0;
+}
+
+void set_root(const char *dir, const char *argv0, const char *usage)
+{
+    char beside[PATH_MAX];
+    const char *slash = strrchr(argv0, '/');
+    int err;
+
+    if (!dir) {
+        snprintf(beside, sizeof beside, "%.*swww",
+                 slash ? (int)(slash - argv0 + 1) : 0, argv0);
+        dir = beside;
+    }
+    err = serve_root(dir);
+    if (err) {
+        fprintf(stderr, "httpd: cannot serve '%s': %s\n", dir,
+                strerror(err));
+        args_usage(usage);
+    }
+}
+
+/* ---- the lines of a head ---- */
+
+/* One whole line, from line to its newline nl: the request line, a header
+ * field, or the blank line at the end of the head. A line may end in CRLF
+ * or LF alone; no other control character is allowed. Empty lines before
+ * the request line are ignored (RFC 9112, section 2.2). */
+static const task_error *parse_line(head_scan *s, request *q, int *keep,
+                                    char *line, char *nl, size_t end)
+{
+    const task_error *e;
+
+    if (nl > line && nl[-1] == '\r')
+        nl--;
+    *nl = '\0';
+    for (char *p = line; p < nl; p++)
+        if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f)
+            return &bad_request;
+    if (!s->fields && !*line)
+        return NULL;
+    if (!s->fields) {
+        s->fields = end;
+        return parse_request_line(q, line);
+    }
+    if (*line)
+        return parse_field(q, line);
+    e = end_head(q, keep);
+    if (!e)
+        s->end = end;
+    return e;
+}
+
+/* Whether the head would be over a limit if its current line ended at
+ * end: 414 for the request line, 431 for the header fields. */
+static const task_error *over_limit(const head_scan *s, size_t end)
+{
+    if (!s->fields)
+        return end > REQUEST_LINE_MAX ? &uri_too_long : NULL;
+    return end - s->fields > FIELDS_MAX ? &fields_too_large : NULL;
+}
+
+const task_error *scan_head(head_scan *s, request *q, int *keep, char *in,
+                            size_t len)
+{
+    const task_error *e;
+    char *nl;
+
+    while (!s->end) {
+        nl = memchr(in + s->line, '\n', len - s->line);
+        if (!nl) /* the line ends later: one byte more at least */
+            return over_limit(s, len + 1);
+        e = over_limit(s, (size_t)(nl - in) + 1);
+        if (!e)
+            e = parse_line(s, q, keep, in + s->line, nl,
+                           (size_t)(nl - in) + 1);
+        if (e)
+            return e;
+        s->line = (size_t)(nl - in) + 1;
+    }
+    return NULL;
 }
 
 /* ---- the head of a response ---- */
@@ -445,4 +542,98 @@ size_t format_head(char *out, size_t size, int status, const char *type,
                             length,
                             status == 405 ? "Allow: GET, HEAD\r\n" : "",
                             connection_field(keep, minor));
+}
+
+/* ---- the response ---- */
+
+/* Read the whole body, r->left bytes, into out after its r->len. */
+static const task_error *read_body(response *r, char *out)
+{
+    ssize_t got;
+
+    while (r->left > 0) {
+        got = read(r->file, out + r->len, (size_t)r->left);
+        if (got <= 0)
+            return got < 0 ? io_os_error(errno) : &file_changed;
+        r->len += (size_t)got;
+        r->left -= got;
+    }
+    return NULL;
+}
+
+/* Move a file's fd to FD_SETSIZE or above, where the loop never looks
+ * (it never waits on a file), so that it leaves its slot below to a
+ * connection. If the limit of open files does not allow it, fd stays. */
+static int move_high(int fd)
+{
+    int high = fcntl(fd, F_DUPFD, FD_SETSIZE);
+
+    if (high < 0)
+        return fd;
+    close(fd);
+    return high;
+}
+
+/* Close the file now: the rest of the response does not need it, and it
+ * would hold an fd below FD_SETSIZE while the response is sent. */
+static void drop_file(response *r)
+{
+    if (r->file >= 0)
+        close(r->file);
+    r->file = -1;
+}
+
+const task_error *start_response(response *r, char *out, size_t size,
+                                 const request *q, int status, int keep)
+{
+    int head_only = q->method && strcmp(q->method, "HEAD") == 0;
+    const task_error *e;
+    size_t len;
+
+    if (!status && !head_only)
+        status = method_status(q->method);
+    if (!status)
+        status = open_target(q->target, &r->file, &r->size, &r->type);
+    if (status != 200) { /* the body is the status line, in words */
+        r->type = "text/plain; charset=utf-8";
+        r->size = snprintf(NULL, 0, "%d %s\n", status, reason(status));
+    }
+    len = format_head(out, size, status, r->type, r->size, keep, q->minor);
+    if (status != 200 || head_only)
+        drop_file(r);
+    if (head_only) {
+        r->len = len;
+        return NULL;
+    }
+    if (status != 200) {
+        r->len = len + (size_t)snprintf(out + len, size - len, "%d %s\n",
+                                        status, reason(status));
+        return NULL;
+    }
+    r->left = r->size;
+    r->len = len;
+    if (r->size > (long long)(size - len)) {
+        /* Too big to go with the head: sendfile() sends it, and the file
+         * stays open as long as the client takes to read it. */
+        r->file = move_high(r->file);
+        return NULL;
+    }
+    e = read_body(r, out);
+    drop_file(r);
+    return e;
+}
+
+/* With MSG_MORE the kernel holds the head back for the body, and both
+ * leave in full packets. Else, with TCP_NODELAY, the head would leave
+ * alone, and the client would read twice. */
+size_t send_head_first(int fd, const char *head, size_t len)
+{
+    ssize_t n = send(fd, head, len, MSG_MORE | MSG_NOSIGNAL);
+
+    return n > 0 ? (size_t)n : 0;
+}
+
+size_t next_piece(const response *r)
+{
+    return r->left > (1 << 30) ? (size_t)1 << 30 : (size_t)r->left;
 }

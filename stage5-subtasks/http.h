@@ -29,6 +29,13 @@ typedef struct request {
     const char *length;    /**< The Content-Length, without leading zeros. */
 } request;
 
+/** How far the head in a buffer has been parsed. */
+typedef struct head_scan {
+    size_t line;   /**< Where the line being read starts. */
+    size_t fields; /**< Where the header fields start; 0 until then. */
+    size_t end;    /**< The length of the head once it is whole; else 0. */
+} head_scan;
+
 /** @name Errors of a head
  * Their code is the status of the response, 400 to 599.
  * @{ */
@@ -38,6 +45,19 @@ extern const task_error fields_too_large;      /**< 431 */
 extern const task_error not_implemented;       /**< 501 */
 extern const task_error version_not_supported; /**< 505 */
 /** @} */
+
+/**
+ * Parse each line of a head that is whole in @p in, from where @p s
+ * stopped, as soon as it is whole; @p s starts zeroed, with @p q.
+ * @param s how far the head has been parsed; s->end is set once it is
+ * @param q the request
+ * @param keep gets 1 if the connection stays open after the response
+ * @param in the head, and what came after it; parsed in place
+ * @param len bytes in @p in
+ * @return NULL, or the error that answers it
+ */
+const task_error *scan_head(head_scan *s, request *q, int *keep, char *in,
+                            size_t len);
 
 /**
  * Parse the request line, METHOD SP TARGET SP HTTP/1.x, into @p q.
@@ -65,6 +85,16 @@ const task_error *parse_field(request *q, char *line);
 const task_error *end_head(const request *q, int *keep);
 
 /**
+ * The status to answer a head that could not be read with, or 0 to close
+ * without a word: the client went away or sent nothing in time, or the
+ * server is stopping (task_exit).
+ * @param e the error of the reader
+ * @param len the bytes of the head that came before it
+ * @return 400 to 599, or 0
+ */
+int status_for(const task_error *e, size_t len);
+
+/**
  * The status a method gets before its file is looked for.
  * @param method the request's method
  * @return 0 for GET, 405 for another method of HTTP, 501 for one that is
@@ -73,11 +103,14 @@ const task_error *end_head(const request *q, int *keep);
 int method_status(const char *method);
 
 /**
- * Serve the directory @p dir from now on.
- * @param dir the directory
- * @return 0, or an errno value that says why not
+ * Serve the directory @p dir from now on, or www beside the program if
+ * @p dir is NULL. If it cannot be served, print why and @p usage, and exit
+ * with 2.
+ * @param dir the directory, or NULL
+ * @param argv0 the program's path, argv[0]
+ * @param usage the program's usage message, as for args_usage()
  */
-int serve_root(const char *dir);
+void set_root(const char *dir, const char *argv0, const char *usage);
 
 /**
  * Open the regular file that @p target names under the root; a directory
@@ -111,5 +144,50 @@ const char *reason(int status);
  */
 size_t format_head(char *out, size_t size, int status, const char *type,
                    long long length, int keep, int minor);
+
+/** A response: its head, with its body if both fit, else the file that
+ * the rest of its body is sent from. */
+typedef struct response {
+    int file;         /**< The file that is the body, or -1. */
+    long long size;   /**< The length of the body. */
+    long long left;   /**< Bytes of the file not read yet. */
+    const char *type; /**< The body's Content-Type. */
+    size_t len;       /**< Bytes of the head and body to send first. */
+} response;
+
+/** The error of a file that got shorter while it was sent. */
+extern const task_error file_changed;
+
+/**
+ * Choose the status, open the file, and put the head into @p out, with the
+ * body if both fit; a larger file stays open in r->file, moved to
+ * FD_SETSIZE or above.
+ * @param r gets the response; r->file is -1 on entry, the caller closes it
+ * @param out where to put the head and body
+ * @param size the room in @p out
+ * @param q the request
+ * @param status the status of an error found in the head, or 0
+ * @param keep 1 if the connection stays open after the response
+ * @return NULL, or the error of reading the file
+ */
+const task_error *start_response(response *r, char *out, size_t size,
+                                 const request *q, int status, int keep);
+
+/**
+ * Try to send the head of a response whose body sendfile() sends next,
+ * with MSG_MORE.
+ * @param fd the socket
+ * @param head the head
+ * @param len its length
+ * @return the bytes sent, maybe 0; the caller sends the rest
+ */
+size_t send_head_first(int fd, const char *head, size_t len);
+
+/**
+ * How much of the file the next sendfile() may send.
+ * @param r the response
+ * @return all that is left, in pieces of at most 1 GiB
+ */
+size_t next_piece(const response *r);
 
 #endif
