@@ -551,8 +551,8 @@ def timeline(svg, run, events, x0, top, scale, heading):
     end = 0
     for k, t in enumerate(order):
         lx = x0 + k * 44
-        svg.text(lx + 20, top - 8, run.names.get(t, "task %s" % t), "s",
-                 "middle")
+        name = run.names.get(t, "task %s" % t).split(" (")[0]  # no file:
+        svg.text(lx + 20, top - 8, short(name, 44), "s", "middle")  # 44 px
         for e in (e for e in events if e["tid"] == t):
             y = top + (e["ts"] - t0) / 1e6 * scale
             h = max(e["dur"] / 1e6 * scale, 2)
