@@ -52,14 +52,15 @@ typedef struct conn_child {
     conn *c;
 } conn_child;
 
-/* A child that runs body for c, in a struct of size bytes that begins with
- * a conn_child. */
-static value child_for(conn *c, task_fn *body, size_t size)
+/* A child named name that runs body for c, in a struct of size bytes that
+ * begins with a conn_child. */
+static value child_for(conn *c, task_fn *body, size_t size, const char *name)
 {
     conn_child *k = io_child(body, size);
 
     if (!k)
         return value_task(NULL);
+    task_name(&k->task, name);
     k->c = c;
     return value_task(&k->task);
 }
@@ -116,7 +117,7 @@ static task_status reader_main(task *t)
 
 static value read_request(conn *c)
 {
-    return child_for(c, reader_main, sizeof(reader));
+    return child_for(c, reader_main, sizeof(reader), "reader");
 }
 
 /* ---- sending the response ---- */
@@ -171,7 +172,7 @@ static task_status responder_main(task *t)
 
 static value respond(conn *c)
 {
-    return child_for(c, responder_main, sizeof(responder));
+    return child_for(c, responder_main, sizeof(responder), "responder");
 }
 
 /* ---- closing ---- */
@@ -204,7 +205,7 @@ static task_status closer_main(task *t)
 
 static value linger_close(conn *c)
 {
-    return child_for(c, closer_main, sizeof(closer));
+    return child_for(c, closer_main, sizeof(closer), "closer");
 }
 
 /* ---- the connection ---- */
