@@ -35,6 +35,7 @@ typedef struct client {
     int line;
     io_input in; /* what readline read after the echo */
     char echo[64];
+    char name[24]; /* for the task dump: "client 1" */
 } client;
 
 static task_status client_main(task *t)
@@ -75,12 +76,11 @@ static int spawn_clients(void)
 {
     for (int i = 0; i < NCLIENTS; i++) {
         client *c = io_spawn(client_main, sizeof *c);
-        char name[32];
 
         if (!c || queue_init(&turns[i], 0) < 0)
             return -1;
-        snprintf(name, sizeof name, "client %d", i + 1);
-        task_name(&c->task, name);
+        snprintf(c->name, sizeof c->name, "client %d", i + 1);
+        io_name(&c->task, c->name);
         c->id = i;
         c->fd = -1;
     }

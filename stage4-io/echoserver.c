@@ -18,6 +18,7 @@ typedef struct client_handler {
     task task;
     io_wait wait;
     int fd;
+    char name[32]; /* for the task dump: "client 3" */
     char buf[65536];
 } client_handler;
 
@@ -46,7 +47,6 @@ static void serve(int fd)
 {
     static long clients;
     client_handler *c = io_spawn(client_handler_main, sizeof *c);
-    char name[32];
 
     if (!c) {
         fprintf(stderr, "echoserver: connection on fd %d closed: no memory\n",
@@ -54,8 +54,8 @@ static void serve(int fd)
         close(fd);
         return;
     }
-    snprintf(name, sizeof name, "client %ld", ++clients);
-    task_name(&c->task, name);
+    snprintf(c->name, sizeof c->name, "client %ld", ++clients);
+    io_name(&c->task, c->name);
     c->fd = fd;
 }
 

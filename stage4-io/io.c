@@ -23,10 +23,11 @@ const task_error io_error_busy = {IO_ERROR_BUSY,
 const task_error io_error_line_too_long = {IO_ERROR_LINE_TOO_LONG,
                                            "line longer than the buffer"};
 
-/* What io_spawn allocates: the links of the list of all tasks, then the
- * task's own struct. */
+/* What io_spawn allocates: the links of the list of all tasks, the name
+ * io_name gave the task for the dump, then the task's own struct. */
 typedef struct spawned {
     struct spawned *prev, *next;
+    const char *name, *file; /* NULL until io_name() */
     max_align_t frame[];
 } spawned;
 
@@ -304,6 +305,15 @@ void *io_spawn(task_fn *body, size_t size)
     task_init((task *)s->frame, body);
     pool_add(&ready, (task *)s->frame);
     return s->frame;
+}
+
+void io_set_name(task *t, const char *name, const char *file)
+{
+    spawned *s = spawned_of(t);
+
+    s->name = name;
+    s->file = file;
+    trace_name(t, name, file);
 }
 
 static void release(task *t)
@@ -657,16 +667,24 @@ static const char *wait_name(enum io_op op)
     return (size_t)op < n && wait_names[op] ? wait_names[op] : "request";
 }
 
-/* One line of the dump: where t is suspended (its resume point is the
- * line of its last yield), and what it waits for. */
+/* One line of the dump: t's name, where it is suspended (its resume point
+ * is the line of its last yield, in the file that named it: in every
+ * program of the course, the file of its body), and what it waits for. */
 static void dump_task(const char *indent, const char *name, long n, task *t)
 {
     io_wait *w = wait_of(t);
+    const char *file = spawned_of(t)->file;
+    const char *base = file ? strrchr(file, '/') : NULL;
 
-    fprintf(stderr, "%s%s", indent, name);
-    if (n > 0)
-        fprintf(stderr, " %ld", n);
-    if (t->resume > 0)
+    if (spawned_of(t)->name)
+        fprintf(stderr, "%s%s", indent, spawned_of(t)->name);
+    else if (n > 0)
+        fprintf(stderr, "%s%s %ld", indent, name, n);
+    else
+        fprintf(stderr, "%s%s", indent, name);
+    if (t->resume > 0 && file)
+        fprintf(stderr, " at %s:%d", base ? base + 1 : file, t->resume);
+    else if (t->resume > 0)
         fprintf(stderr, " at line %d", t->resume);
     else
         fprintf(stderr, " at its start");

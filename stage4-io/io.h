@@ -100,6 +100,26 @@ typedef struct io_input {
 void *io_spawn(task_fn *body, size_t size);
 
 /**
+ * Name @p t as the program calls it ("listener", "client 3"), for the task
+ * dump and for the trace (task_name()). The dump prints the name and, at
+ * the task's resume point, the base name of the file that names it: in
+ * every program of the course, the file of the task's body.
+ * @param t    a task from io_spawn()
+ * @param name its name, which must live as long as the task: a string
+ *             literal, or a char array in the task's own struct
+ */
+#define io_name(t, name) io_set_name((t), (name), __FILE__)
+
+/**
+ * What io_name() calls: it keeps both pointers for the dump and names
+ * @p t in the trace.
+ * @param t    a task from io_spawn()
+ * @param name its name, which must live as long as the task
+ * @param file the source file that names it, which must live as long too
+ */
+void io_set_name(task *t, const char *name, const char *file);
+
+/**
  * Run the tasks until none is left.
  * @return 0, or -1 if the tasks left can never wake (they wait on queues
  *         that no task can fill): they are closed, and stderr says so

@@ -187,13 +187,13 @@ int main(int argc, char **argv)
             perror("lines: starting a child");
             result = 1;
         } else {
-            task_name(&r->task, children[k]->name);
+            io_name(&r->task, children[k]->name);
             r->child = children[k];
             r->printed = &printed;
         }
     }
     if (result == 0 && (cond = io_spawn(conductor_main, sizeof *cond))) {
-        task_name(&cond->task, "conductor");
+        io_name(&cond->task, "conductor");
         cond->printed = &printed;
     }
     if (!cond) /* no turns: end the children, so that the readers end */

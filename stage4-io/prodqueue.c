@@ -101,8 +101,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "prodqueue: no memory\n");
         return 1;
     }
-    task_name(&prod->task, "Producer");
-    task_name(&cons->task, "Consumer");
+    io_name(&prod->task, "Producer");
+    io_name(&cons->task, "Consumer");
     prod->name = "Producer";
     prod->buffer = &buffer;
     prod->n = nitems;

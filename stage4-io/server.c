@@ -208,7 +208,7 @@ int server_start(server *s)
         close(fd);
         return -1;
     }
-    task_name(&l->task, "listener");
+    io_name(&l->task, "listener");
     l->server = s;
     l->fd = fd;
     return 0;

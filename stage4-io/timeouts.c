@@ -53,7 +53,7 @@ static actor *spawn(task_fn *body, const char *name)
         fprintf(stderr, "timeouts: no memory\n");
         exit(1);
     }
-    task_name(&a->task, name);
+    io_name(&a->task, name);
     a->name = name;
     return a;
 }

@@ -33,7 +33,7 @@ static value new_child(int bad)
 
     if (!c)
         return value_task(NULL);
-    task_name(&c->task, bad ? "bad child" : "good child");
+    io_name(&c->task, bad ? "bad child" : "good child");
     c->bad = bad;
     return value_task(&c->task);
 }
@@ -72,6 +72,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "family: no memory\n");
         return 1;
     }
-    task_name(parent, "parent");
+    io_name(parent, "parent");
     return io_run() < 0 ? 1 : 0;
 }

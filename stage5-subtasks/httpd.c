@@ -43,6 +43,7 @@ typedef struct conn {
      * A head within both limits always fits. */
     char in[REQUEST_LINE_MAX + FIELDS_MAX];
     char out[CHUNK]; /* the response's head, and a body that fits with it */
+    char name[32];   /* for the task dump: "connection 1" */
 } conn;
 
 /* What each child of a connection begins with: its task, and the
@@ -60,7 +61,7 @@ static value child_for(conn *c, task_fn *body, size_t size, const char *name)
 
     if (!k)
         return value_task(NULL);
-    task_name(&k->task, name);
+    io_name(&k->task, name);
     k->c = c;
     return value_task(&k->task);
 }
@@ -255,7 +256,6 @@ static void serve(int fd)
 {
     static long conns;
     conn *c = io_spawn(conn_main, sizeof *c);
-    char name[32];
     int one = 1;
 
     if (!c) {
@@ -264,8 +264,8 @@ static void serve(int fd)
         close(fd);
         return;
     }
-    snprintf(name, sizeof name, "connection %ld", ++conns);
-    task_name(&c->task, name);
+    snprintf(c->name, sizeof c->name, "connection %ld", ++conns);
+    io_name(&c->task, c->name);
     c->fd = fd;
     /* Send each write at once. Else the kernel holds a write back while
      * the client has not acknowledged the one before, and clients wait up
