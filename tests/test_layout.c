@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "lesson.h"
@@ -229,44 +230,39 @@ Test(layout, make_diff_shows_new_files_in_full_and_no_lesson)
  * The reading budget: a stage's required reading, its lesson (README.md and
  * the other pages *.md beside it), is at most READING_BUDGET words, counted
  * as wc -w counts them (in a UTF-8 locale: runs of bytes that are not
- * white space). A section whose heading starts with "Going further" is
- * optional and not counted, up to the next heading of its level or a
- * higher one. Lines in fenced blocks are never headings.
+ * white space). A page that says "Going further" in its first 15 lines
+ * (its title, as a stage's further.md does) is optional and not counted;
+ * what goes beyond the concept goes there.
  */
-enum { READING_BUDGET = 7000 };
+enum { READING_BUDGET = 7000, MARK_LINES = 15 };
 
-static int heading_level(const char *line)
+/* Is the page optional: "Going further" in its first lines, any case? */
+static int optional_page(const char *text)
 {
-    int n = 0;
+    const char *line = text;
 
-    while (line[n] == '#')
-        n++;
-    return n >= 1 && n <= 6 && line[n] == ' ' ? n : 0;
+    for (int n = 0; n < MARK_LINES && *line; n++) {
+        size_t len = strcspn(line, "\n");
+
+        for (size_t i = 0; i + 13 <= len; i++)
+            if (strncasecmp(line + i, "going further", 13) == 0)
+                return 1;
+        line += len + (line[len] == '\n');
+    }
+    return 0;
 }
 
 /* The words of a page that a reader must read. */
 static long required_words(const char *text)
 {
     long words = 0;
-    int fenced = 0, skip = 0; /* skip: the level of a Going further */
 
-    for (const char *line = text; *line;) {
-        size_t len = strcspn(line, "\n");
-        int level = fenced ? 0 : heading_level(line);
-
-        if (strncmp(line, "```", 3) == 0)
-            fenced = !fenced;
-        if (level && skip && level <= skip)
-            skip = 0;
-        if (level && !skip &&
-            strncmp(line + level + 1, "Going further", 13) == 0)
-            skip = level;
-        for (size_t i = 0; !skip && i < len; i++)
-            if (!strchr(" \t\r\v\f", line[i]) &&
-                (i == 0 || strchr(" \t\r\v\f", line[i - 1])))
-                words++;
-        line += len + (line[len] == '\n');
-    }
+    if (optional_page(text))
+        return 0;
+    for (size_t i = 0; text[i]; i++)
+        if (!strchr(" \t\n\r\v\f", text[i]) &&
+            (i == 0 || strchr(" \t\n\r\v\f", text[i - 1])))
+            words++;
     return words;
 }
 
@@ -302,17 +298,18 @@ Test(layout, a_stages_required_reading_fits_the_budget)
     course_stages_free(stages, n);
 }
 
-/* The count itself, on a page made up here: a Going further section ends
- * at the next heading of its level, and a # line in a fenced block is not
- * a heading. */
-Test(layout, required_words_leaves_out_going_further)
+/* The count itself, on pages made up here: a page marked Going further
+ * near its top counts nothing; any other page counts every word, a section
+ * headed Going further too. */
+Test(layout, required_words_leaves_out_pages_marked_going_further)
 {
-    const char *page = "# Title\n\none two three\n\n"
-                       "## Going further: details\n\nfour five\n\n"
-                       "```sh\n# not a heading\n```\n\n### Deeper\n\nsix\n\n"
-                       "## Next\n\nseven  eight\tnine\n";
+    const char *required = "# Title\n\none two three\n\n"
+                           "a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\nl\n"
+                           "## Going further: details\n\nfour five\n";
+    const char *optional = "# Going further in stage 9\n\nsix seven\n";
 
-    cr_expect_eq(required_words(page), 2 + 3 + 2 + 3);
+    cr_expect_eq(required_words(required), 2 + 3 + 12 + 4 + 2);
+    cr_expect_eq(required_words(optional), 0);
 }
 
 /* The newlines of the file at path, as wc -l counts them. */
