@@ -281,3 +281,25 @@ void lesson_free(struct lesson *l)
     free(l->pages);
     memset(l, 0, sizeof *l);
 }
+
+void program_of(const char *command, char *prog, size_t size)
+{
+    size_t n;
+
+    if (strncmp(command, "./", 2) == 0)
+        command += 2;
+    n = strcspn(command, " ");
+    if (n >= size)
+        n = size - 1;
+    memcpy(prog, command, n);
+    prog[n] = '\0';
+}
+
+int has_program(const char *root, const char *stage, const char *prog)
+{
+    char path[4096];
+    struct stat st;
+
+    snprintf(path, sizeof path, "%s/%s/%s.c", root, stage, prog);
+    return stat(path, &st) == 0;
+}

@@ -56,4 +56,10 @@ char *read_file(const char *path);
 /* Read what is left of a stream into a string. */
 char *read_stream(FILE *f);
 
+/* The program a documented command runs: "./pool --by-hand" -> "pool". */
+void program_of(const char *command, char *prog, size_t size);
+
+/* Is prog a program of root/stage (its prog.c is there)? */
+int has_program(const char *root, const char *stage, const char *prog);
+
 #endif

@@ -54,28 +54,6 @@ struct doc {
     const char *command, *expected;
 };
 
-/* The program a command runs: "./pool --by-hand" -> "pool". */
-static void program_of(const char *command, char *prog, size_t size)
-{
-    size_t n;
-
-    if (strncmp(command, "./", 2) == 0)
-        command += 2;
-    n = strcspn(command, " ");
-    if (n >= size)
-        n = size - 1;
-    memcpy(prog, command, n);
-    prog[n] = '\0';
-}
-
-static int has_program(const char *root, const char *stage, const char *prog)
-{
-    char path[4096];
-    struct stat st;
-
-    snprintf(path, sizeof path, "%s/%s/%s.c", root, stage, prog);
-    return stat(path, &st) == 0;
-}
 
 /* What tests/carried prints: the programs each runtime carries from an
  * earlier stage, "STAGE HOME PROGRAM" a line, as make test builds them. */

@@ -56,28 +56,6 @@ static void free_cases(struct criterion_test_params *p)
     cr_free(c);
 }
 
-/* "./pool --by-hand" -> "pool" */
-static void program_of(const char *command, char *prog, size_t size)
-{
-    size_t n;
-
-    if (strncmp(command, "./", 2) == 0)
-        command += 2;
-    n = strcspn(command, " ");
-    if (n >= size)
-        n = size - 1;
-    memcpy(prog, command, n);
-    prog[n] = '\0';
-}
-
-static int has_program(const char *root, const char *stage, const char *prog)
-{
-    char path[4096];
-
-    snprintf(path, sizeof path, "%s/%s/%s.c", root, stage, prog);
-    return access(path, F_OK) == 0;
-}
-
 /* Every documented output of a program in the stage that documents it.
  * A run of millions of resumes (many -n 1000000) is left out: its trace
  * would be hundreds of megabytes, and ./many covers the same code. */
