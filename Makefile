@@ -30,8 +30,9 @@ stage_tests = $(foreach n,$(wordlist 1,$(call stage_num,$1),1 2 3 4 5 6 7 8 9),\
 
 # Test binaries: unit tests first, stage by stage, then the cross-stage
 # ones (they run programs, not a runtime: test_echoserver and test_httpd
-# drive the servers of stages 4 and 5 over loopback); $(call test_bins,DIR). Built with sanitizers into build/tests, and
-# without into build/vgtests, for valgrind.
+# drive the servers of stages 4 and 5 over loopback); $(call test_bins,DIR).
+# Built with sanitizers into build/tests, and without into build/vgtests,
+# for valgrind.
 test_bins = $(foreach s,$(STAGES),$(foreach t,$(call stage_tests,$s),\
 	$1/$s/test_$t)) $1/test_echoserver $1/test_httpd $1/test_output \
 	$1/test_quotes $1/test_layout $1/test_html $1/test_trace \

@@ -104,7 +104,7 @@ void *io_spawn(task_fn *body, size_t size);
  * dump and for the trace (task_name()). The dump prints the name and, at
  * the task's resume point, the base name of the file that names it: in
  * every program of the course, the file of the task's body.
- * @param t    a task from io_spawn()
+ * @param t    a task of the loop
  * @param name its name, which must live as long as the task: a string
  *             literal, or a char array in the task's own struct
  */
@@ -113,7 +113,7 @@ void *io_spawn(task_fn *body, size_t size);
 /**
  * What io_name() calls: it keeps both pointers for the dump and names
  * @p t in the trace.
- * @param t    a task from io_spawn()
+ * @param t    a task of the loop
  * @param name its name, which must live as long as the task
  * @param file the source file that names it, which must live as long too
  */

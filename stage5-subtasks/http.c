@@ -1,11 +1,14 @@
 /* http: HTTP/1.1 itself, as httpd speaks it: the request's head parsed
  * line by line and checked as RFC 9112 and 9110 ask, the path mapped to a
  * file under the root, and the response's status line and fields, with
- * the body when both fit. Nothing here waits or yields. */
+ * the body when both fit; and httpd's options. Nothing here waits or
+ * yields. */
 #define _XOPEN_SOURCE 700 /* POSIX 2008 with realpath() */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -404,7 +407,9 @@ static int serve_root(const char *dir)
     return 0;
 }
 
-void set_root(const char *dir, const char *argv0, const char *usage)
+/* Serve dir from now on, or www beside the program if dir is NULL; if it
+ * cannot be served, say why and exit with the usage. */
+static void set_root(const char *dir, const char *argv0, const char *usage)
 {
     char beside[PATH_MAX];
     const char *slash = strrchr(argv0, '/');
@@ -636,4 +641,53 @@ size_t send_head_first(int fd, const char *head, size_t len)
 size_t next_piece(const response *r)
 {
     return r->left > (1 << 30) ? (size_t)1 << 30 : (size_t)r->left;
+}
+
+/* Send each write at once. Else the kernel holds a write back while the
+ * client has not acknowledged the one before, and clients wait up to 40 ms
+ * to acknowledge: a response of two writes would wait too. */
+void send_at_once(int fd)
+{
+    int one = 1;
+
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+/* ---- the program's options ---- */
+
+const char http_usage[] =
+    "usage: httpd [--host ADDRESS] [--port PORT] [--root DIR] "
+    "[--timeout SECONDS]\n"
+    "  --host ADDRESS     the IPv4 or IPv6 address to listen on "
+    "(default 127.0.0.1;\n"
+    "                     :: is every address)\n"
+    "  --port PORT        the TCP port, 0 to 65535; 0 takes any free "
+    "port (default 0)\n"
+    "  --root DIR         the directory to serve (default: www beside "
+    "the program)\n"
+    "  --timeout SECONDS  1 to 3600 (default 10): the time a client has "
+    "to send a\n"
+    "                     request's head, and to make room for more of a "
+    "response\n"
+    "Serves the files under DIR to GET and HEAD over HTTP/1.1. A request "
+    "line may\nhave 8 KiB, its header fields 16 KiB. The first line on "
+    "stdout is\n'listening on ADDRESS:PORT'. SIGINT or SIGTERM stops it.\n";
+
+double http_options(server *s, int argc, char **argv)
+{
+    const char *dir = NULL;
+    double timeout = 10;
+
+    for (int i = 1; i < argc; i++) {
+        if (server_option(s, argc, argv, &i))
+            continue;
+        if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)
+            dir = argv[++i];
+        else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
+            timeout = args_number(http_usage, "--timeout", argv[++i], 1, 3600);
+        else
+            args_usage(http_usage);
+    }
+    set_root(dir, argv[0], http_usage);
+    return timeout;
 }

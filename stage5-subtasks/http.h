@@ -1,14 +1,15 @@
 /**
  * @file http.h
  * @brief HTTP/1.1 as httpd speaks it: the head of a request, the file it
- * names, the head of the response. Nothing here waits or yields: the
- * tasks that do are httpd.c's.
+ * names, the head of the response; httpd's options. Nothing here waits
+ * or yields: the tasks that do are httpd.c's.
  */
 #ifndef HTTP_H
 #define HTTP_H
 
 #include <stddef.h>
 
+#include "server.h"
 #include "task.h"
 
 /** The limits of a request's head; a head within both fits in their sum. */
@@ -103,16 +104,6 @@ int status_for(const task_error *e, size_t len);
 int method_status(const char *method);
 
 /**
- * Serve the directory @p dir from now on, or www beside the program if
- * @p dir is NULL. If it cannot be served, print why and @p usage, and exit
- * with 2.
- * @param dir the directory, or NULL
- * @param argv0 the program's path, argv[0]
- * @param usage the program's usage message, as for args_usage()
- */
-void set_root(const char *dir, const char *argv0, const char *usage);
-
-/**
  * Open the regular file that @p target names under the root; a directory
  * means its index.html.
  * @param target the request's target, a path with %XX and a query
@@ -189,5 +180,25 @@ size_t send_head_first(int fd, const char *head, size_t len);
  * @return all that is left, in pieces of at most 1 GiB
  */
 size_t next_piece(const response *r);
+
+/**
+ * Make @p fd send each write at once (TCP_NODELAY).
+ * @param fd a connection's socket
+ */
+void send_at_once(int fd);
+
+/**
+ * Read httpd's options: --host and --port into @p s, as server_option()
+ * does, --root, the directory served from then on (www beside the program
+ * if none), and --timeout. Bad options print the usage and exit with 2.
+ * @param s the server, from server_init() with http_usage
+ * @param argc main's argc
+ * @param argv main's argv
+ * @return the --timeout in seconds, 10 if it is not given
+ */
+double http_options(server *s, int argc, char **argv);
+
+/** httpd's usage message. */
+extern const char http_usage[];
 
 #endif

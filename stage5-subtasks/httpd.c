@@ -7,11 +7,9 @@
  * connection ends, a third child closes it without losing the response.
  * What HTTP itself says, which has nothing to do with tasks (parsing the
  * head, choosing the status and the file, making the head of the
- * response), is http.c's. */
+ * response) is http.c's, and so are the options. */
 #define _XOPEN_SOURCE 700 /* POSIX 2008 */
 #include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +17,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "args.h"
 #include "http.h"
 #include "io.h"
 #include "server.h"
@@ -28,7 +25,7 @@ enum {
     CHUNK = 16384 /* bytes of a head and a body sent in one write */
 };
 
-static double timeout = 10; /* seconds for a request's head, or a chunk */
+static double timeout; /* seconds for a request's head, or a chunk */
 
 /* A connection: one task for all the requests that come over it. */
 typedef struct conn {
@@ -66,12 +63,6 @@ static value child_for(conn *c, task_fn *body, size_t size, const char *name)
     return value_task(&k->task);
 }
 
-/* When a wait that starts now and takes the timeout ends. */
-static long long deadline_from_now(void)
-{
-    return io_now() + (long long)(timeout * 1e9);
-}
-
 /* ---- reading a request's head ---- */
 
 /* The reader: a child that reads the head of the next request into c->in,
@@ -93,7 +84,7 @@ static task_status reader_main(task *t)
     const task_error *e;
 
     TASK_BEGIN(t);
-    r->deadline = deadline_from_now();
+    r->deadline = io_now() + (long long)(timeout * 1e9);
     memset(&c->req, 0, sizeof c->req);
     c->head_len = 0;
     for (;;) {
@@ -195,7 +186,7 @@ static task_status closer_main(task *t)
     conn *c = k->child.c;
 
     TASK_BEGIN(t);
-    k->deadline = deadline_from_now();
+    k->deadline = io_now() + (long long)(timeout * 1e9);
     shutdown(c->fd, SHUT_WR);
     do {
         TASK_YIELD_VALUE(t, io_recv(&k->wait, c->fd, c->in, sizeof c->in,
@@ -256,7 +247,6 @@ static void serve(int fd)
 {
     static long conns;
     conn *c = io_spawn(conn_main, sizeof *c);
-    int one = 1;
 
     if (!c) {
         fprintf(stderr, "httpd: connection on fd %d closed: no memory\n",
@@ -267,49 +257,17 @@ static void serve(int fd)
     snprintf(c->name, sizeof c->name, "connection %ld", ++conns);
     io_name(&c->task, c->name);
     c->fd = fd;
-    /* Send each write at once. Else the kernel holds a write back while
-     * the client has not acknowledged the one before, and clients wait up
-     * to 40 ms to acknowledge: a response of two writes would wait too. */
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    send_at_once(fd);
 }
 
 /* ---- the program ---- */
 
-static const char usage[] =
-    "usage: httpd [--host ADDRESS] [--port PORT] [--root DIR] "
-    "[--timeout SECONDS]\n"
-    "  --host ADDRESS     the IPv4 or IPv6 address to listen on "
-    "(default 127.0.0.1;\n"
-    "                     :: is every address)\n"
-    "  --port PORT        the TCP port, 0 to 65535; 0 takes any free "
-    "port (default 0)\n"
-    "  --root DIR         the directory to serve (default: www beside "
-    "the program)\n"
-    "  --timeout SECONDS  1 to 3600 (default 10): the time a client has "
-    "to send a\n"
-    "                     request's head, and to make room for more of a "
-    "response\n"
-    "Serves the files under DIR to GET and HEAD over HTTP/1.1. A request "
-    "line may\nhave 8 KiB, its header fields 16 KiB. The first line on "
-    "stdout is\n'listening on ADDRESS:PORT'. SIGINT or SIGTERM stops it.\n";
-
 int main(int argc, char **argv)
 {
-    const char *dir = NULL;
     server s;
 
-    server_init(&s, "httpd", usage, serve);
-    for (int i = 1; i < argc; i++) {
-        if (server_option(&s, argc, argv, &i))
-            continue;
-        if (strcmp(argv[i], "--root") == 0 && i + 1 < argc)
-            dir = argv[++i];
-        else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc)
-            timeout = args_number(usage, "--timeout", argv[++i], 1, 3600);
-        else
-            args_usage(usage);
-    }
-    set_root(dir, argv[0], usage);
+    server_init(&s, "httpd", http_usage, serve);
+    timeout = http_options(&s, argc, argv);
     if (server_start(&s) < 0)
         return 1;
     server_announce(&s);

@@ -25,8 +25,8 @@ const task_error io_error_line_too_long = {IO_ERROR_LINE_TOO_LONG,
                                            "line longer than the buffer"};
 
 /* What io_spawn and io_child allocate: the loop's links, the name io_name
- * gave the task for the dump, then the task's own struct. A task is on the list of all tasks; a child is not, and
- * knows the task that yielded it. */
+ * gave the task for the dump, then the task's own struct. A task is on the
+ * list of all tasks; a child is not, and knows the task that yielded it. */
 typedef struct spawned {
     struct spawned *prev, *next;
     task *parent;
@@ -392,8 +392,24 @@ static task_status give_back(task **t, task_status s)
     return task_throw(parent, error);
 }
 
-/* Resume t with what its wait brought, then run its stack of children
- * until one of them waits or yields, or the whole stack is done. */
+/* Run the stack of children from *t, which returned s: a child that a task
+ * yields runs in its place, and a child that ends gives back to its parent,
+ * until a task yields anything else, or top ends (a task with no parent if
+ * top is NULL). */
+static task_status run_stack(task **t, task_status s, task *top)
+{
+    for (;;) {
+        if (s == TASK_YIELDED && (*t)->yielded.kind == VALUE_TASK)
+            s = call(t);
+        else if (s != TASK_YIELDED && *t != top && parent_of(*t))
+            s = give_back(t, s);
+        else
+            return s;
+    }
+}
+
+/* Resume t with what its wait brought, and its children in its place; then
+ * park the task that waits, requeue it or let it go. */
 static void step(task *t)
 {
     io_wait *w = wait_of(t);
@@ -403,25 +419,17 @@ static void step(task *t)
         s = task_throw(t, w->error);
     else
         s = task_send(t, w ? w->result : value_none());
-    for (;;) {
-        if (s == TASK_YIELDED && t->yielded.kind == VALUE_TASK) {
-            s = call(&t);
-        } else if (s == TASK_YIELDED) {
-            if (wait_of(t))
-                park(t);
-            else
-                pool_add(&ready, t);
-            return;
-        } else if (parent_of(t)) {
-            s = give_back(&t, s);
-        } else {
-            if (s != TASK_DONE)
-                fprintf(stderr, "task failed: %s\n",
-                        task_error_of(t, s)->message);
-            release(t);
-            return;
-        }
+    s = run_stack(&t, s, NULL);
+    if (s == TASK_YIELDED) {
+        if (wait_of(t))
+            park(t);
+        else
+            pool_add(&ready, t);
+        return;
     }
+    if (s != TASK_DONE)
+        fprintf(stderr, "task failed: %s\n", task_error_of(t, s)->message);
+    release(t);
 }
 
 static void close_stack(task *t, task *top);
@@ -437,14 +445,7 @@ static task_status close_once(task *t, const task_error *e)
 
     if (s != TASK_IGNORED_EXIT)
         return s;
-    for (s = TASK_YIELDED;;) {
-        if (s == TASK_YIELDED && t->yielded.kind == VALUE_TASK)
-            s = call(&t);
-        else if (s != TASK_YIELDED && t != top)
-            s = give_back(&t, s);
-        else
-            break;
-    }
+    s = run_stack(&t, TASK_YIELDED, top);
     if (t != top) {
         close_stack(t, top);
         return TASK_IGNORED_EXIT;
@@ -983,8 +984,6 @@ value io_sleep(io_wait *w, double seconds)
 {
     return request(w, IO_SLEEP, -1, seconds);
 }
-
-/* ---- child tasks ---- */
 
 double io_time_left(long long deadline)
 {
