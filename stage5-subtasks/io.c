@@ -51,6 +51,7 @@ static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t dump_requested;
 static int stop_on_signals;
 static sigset_t run_mask; /* the signal mask select() waits with */
+static int looked;        /* the last pass looked at the fds */
 
 static io_wait *wait_of(task *t)
 {
@@ -707,11 +708,19 @@ static void expire_timers(void)
     }
 }
 
-/* Block until something can run: an fd, a timer, or a signal. */
+/* Block until something can run: an fd, a timer, or a signal. While tasks
+ * are ready, only look at the fds, and every other pass: a send that goes
+ * out at once makes its task ready again, and a look right away would
+ * mostly be a system call for nothing. */
 static void wait_for_events(void)
 {
     long long timeout = -1;
 
+    looked = !(ready.ntasks > 0 && looked);
+    if (!looked) {
+        expire_timers();
+        return;
+    }
     if (ready.ntasks > 0)
         timeout = 0;
     else if (ntimers > 0)
@@ -879,7 +888,8 @@ int io_run(void)
         }
         if (ntasks > 0)
             wait_for_events();
-        take_pending_signal();
+        if (looked)
+            take_pending_signal();
         if (dump_requested) {
             dump_requested = 0;
             dump("at SIGQUIT");
@@ -887,6 +897,7 @@ int io_run(void)
     }
     close_all();
     stop_requested = 0;
+    looked = 0;
     while (spare) {
         spawned *s = spare;
 
