@@ -831,10 +831,10 @@ def count_calls(server, path, short, long):
             "per_round_trip": total / trips}
 
 
-def echo_drive(client, seconds):
+def echo_drive(client, seconds, conns=100):
     def drive(server):
         cmd = [client, "--host", "127.0.0.1", "--port", server.port, "-c",
-               "100", "-s", "1024", "-d", str(seconds), "-r", "1"]
+               str(conns), "-s", "1024", "-d", str(seconds), "-r", "1"]
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True,
                                   timeout=120, preexec_fn=pinned(CLIENT_CORE))
@@ -859,7 +859,8 @@ def http_drive(seconds):
 def measure_syscalls(out, python, cfg, args):
     """System calls per round trip (per request for the web servers): the
     server's calls counted by strace -c -f over 100 connections with 1 KiB
-    messages (wrk, 10 connections, /1k.html), a short run's count taken
+    messages, and over 1 (wrk, 10 connections, /1k.html), a short run's
+    count taken
     from a long run's (see count_calls)."""
     if not shutil.which("strace"):
         return {"note": "strace is not installed (bench/install-deps "
@@ -870,6 +871,10 @@ def measure_syscalls(out, python, cfg, args):
     servers, _ = echo_servers(out, python)
     runs = [("echo", s, echo_drive(client, 0.05), echo_drive(client, seconds))
             for s in servers if s.ident != "asyncio"]
+    # One connection: each round trip is a pass of the loop of its own.
+    runs += [("echo1", s, echo_drive(client, 0.05, 1),
+              echo_drive(client, seconds, 1))
+             for s in servers if s.ident != "asyncio"]
     web, _ = http_servers(out, python, args, web_root(out))
     runs += [("http", s, http_drive(1), http_drive(1 + max(1, round(seconds))))
              for s in web if s.ident != "asyncio"]
@@ -877,7 +882,8 @@ def measure_syscalls(out, python, cfg, args):
         ident = "%s-%s" % (kind, server.ident)
         path = os.path.join(out, "strace-%s.txt" % ident)
         result = count_calls(traced(server), path, short, long)
-        result.update(label=server.label, kind=kind)
+        result.update(label=server.label + (", 1 connection" if kind == "echo1"
+                                            else ""), kind=kind)
         results["servers"][ident] = result
         say("strace %-14s: %s" % (ident, brief(result, "per_round_trip",
                                                "calls per round trip")))
