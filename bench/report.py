@@ -807,16 +807,17 @@ KNOWN_REASONS = [
      "medians of five runs each, by hand, 2026-12-06."),
     ("stage 4 echoserver / ", "**Echo.** Both servers make a read and a "
      "write per round trip, but the course's loop waits in `select()` "
-     "(`pselect()`), which takes and scans the whole set of watched fds at "
-     "every call, where `epoll_wait` returns only the ready ones; and after "
-     "each look it asks the kernel for a pending stop signal "
-     "(`sigpending()`), so that a server under load still stops on SIGTERM "
-     "(stage 4's Going further, \"Signals, SIGPIPE, EINTR, pselect\"). At "
-     "1 connection every round trip pays both (the section on system "
-     "calls per round trip has the counts). With many connections one "
-     "look serves many round trips; what is left there has not been "
-     "measured apart, and the scan of up to 1 000 fds at every call is the "
-     "first suspect."),
+     "(`pselect()`), and after each look it asks the kernel for a pending "
+     "stop signal (`sigpending()`), so that a server under load still stops "
+     "on SIGTERM (stage 4's Going further, \"Signals, SIGPIPE, EINTR, "
+     "pselect\"). At 1 connection every round trip pays both, where the "
+     "epoll ceiling pays one `epoll_wait` (the section on system calls per "
+     "round trip has the counts). With many connections one look serves "
+     "many round trips, and the gap is not explained yet: a profile by hand "
+     "(perf, 1 000 connections of 64 KiB, 2026-12-06) put under 2 % of the "
+     "server's time in `select()` and its scan of the fds, and most of it "
+     "in the kernel copying the bytes, as in any echo server. What makes "
+     "the difference there has not been found."),
     ("stage 4 echoserver, 1 connection", "**System calls at 1 connection.** "
      "The one call more than the epoll ceiling's is `sigpending()` (see "
      "Echo above)."),
