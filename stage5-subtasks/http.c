@@ -409,7 +409,7 @@ static int serve_root(const char *dir)
 
 /* Serve dir from now on, or www beside the program if dir is NULL; if it
  * cannot be served, say why and exit with the usage. */
-static void set_root(const char *dir, const char *argv0, const char *usage)
+static void set_root(const char *dir, const char *argv0)
 {
     char beside[PATH_MAX];
     const char *slash = strrchr(argv0, '/');
@@ -424,7 +424,7 @@ static void set_root(const char *dir, const char *argv0, const char *usage)
     if (err) {
         fprintf(stderr, "httpd: cannot serve '%s': %s\n", dir,
                 strerror(err));
-        args_usage(usage);
+        args_usage(http_usage);
     }
 }
 
@@ -688,6 +688,6 @@ double http_options(server *s, int argc, char **argv)
         else
             args_usage(http_usage);
     }
-    set_root(dir, argv[0], http_usage);
+    set_root(dir, argv[0]);
     return timeout;
 }
