@@ -805,22 +805,14 @@ KNOWN_REASONS = [
      "zeroing a child call took 13.6 ns, without the second call 13.8 ns, "
      "against 15.7 ns with both and 11.6 to 12.8 ns for C++20 (g++): the "
      "medians of five runs each, by hand, 2026-12-06."),
-    ("stage 4 echoserver / ", "**Echo.** Both servers make a read and a "
-     "write per round trip, but the course's loop waits in `select()` "
-     "(`pselect()`), and after each look it asks the kernel for a pending "
-     "stop signal (`sigpending()`), so that a server under load still stops "
-     "on SIGTERM (stage 4's Going further, \"Signals, SIGPIPE, EINTR, "
-     "pselect\"). At 1 connection every round trip pays both, where the "
-     "epoll ceiling pays one `epoll_wait` (the section on system calls per "
-     "round trip has the counts). With many connections one look serves "
-     "many round trips, and the gap is not explained yet: a profile by hand "
-     "(perf, 1 000 connections of 64 KiB, 2026-12-06) put under 2 % of the "
-     "server's time in `select()` and its scan of the fds, and most of it "
-     "in the kernel copying the bytes, as in any echo server. What makes "
-     "the difference there has not been found."),
-    ("stage 4 echoserver, 1 connection", "**System calls at 1 connection.** "
-     "The one call more than the epoll ceiling's is `sigpending()` (see "
-     "Echo above)."),
+    ("stage 4 echoserver / ", "**Echo.** The course's server makes as many "
+     "system calls per round trip as the epoll ceiling and libuv (the "
+     "section on system calls per round trip has the counts), so the gap "
+     "is not in their number. A profile by hand (perf, 1 000 connections "
+     "of 64 KiB, 2026-12-06) put under 2 % of the server's time in "
+     "`select()` and its scan of the fds, and most of it in the kernel "
+     "copying the bytes, as in any echo server. What makes the difference "
+     "has not been found."),
 ]
 
 

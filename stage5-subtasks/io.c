@@ -50,7 +50,7 @@ static long long virtual_now;
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t dump_requested;
 static int stop_on_signals;
-static sigset_t run_mask; /* the signal mask select() waits with */
+static int wake_pipe[2] = {-1, -1}; /* a stop signal writes a byte to [1] */
 static int looked;        /* the last pass looked at the fds */
 
 static io_wait *wait_of(task *t)
@@ -656,12 +656,21 @@ static void fail_bad_fds(void)
     }
 }
 
+static void empty_wake_pipe(void)
+{
+    char bytes[64];
+
+    while (read(wake_pipe[0], bytes, sizeof bytes) > 0)
+        ;
+}
+
 /* Wait up to timeout ns (-1: no limit) for a watched fd, then do its I/O.
  * Returns how many fds were ready, or -1 if a signal cut the wait short. */
 static int poll_fds(long long timeout)
 {
     fd_set rd, wr;
-    struct timespec ts, *tsp = NULL;
+    struct timeval tv, *tvp = NULL;
+    long long us = (timeout + 999) / 1000; /* rounded up: never too early */
     int n, top = maxfd;
 
     FD_ZERO(&rd);
@@ -672,19 +681,24 @@ static int poll_fds(long long timeout)
         if (writers[fd])
             FD_SET(fd, &wr);
     }
-    if (timeout >= 0) {
-        ts.tv_sec = timeout / 1000000000LL;
-        ts.tv_nsec = timeout % 1000000000LL;
-        tsp = &ts;
+    if (stop_on_signals) {
+        FD_SET(wake_pipe[0], &rd);
+        top = wake_pipe[0] > top ? wake_pipe[0] : top;
     }
-    n = pselect(top + 1, &rd, &wr, NULL, tsp,
-                stop_on_signals ? &run_mask : NULL);
+    if (timeout >= 0) {
+        tv.tv_sec = us / 1000000;
+        tv.tv_usec = us % 1000000;
+        tvp = &tv;
+    }
+    n = select(top + 1, &rd, &wr, NULL, tvp);
     if (n < 0 && errno == EBADF)
         fail_bad_fds();
     if (n < 0)
         return errno == EINTR ? -1 : 0; /* the loop looks at the stop flag */
     if (n == 0)
         return 0;
+    if (stop_on_signals && FD_ISSET(wake_pipe[0], &rd))
+        empty_wake_pipe();
     for (int fd = 0; fd <= top; fd++) {
         if (FD_ISSET(fd, &rd) && readers[fd])
             do_io(readers[fd]);
@@ -730,58 +744,47 @@ static void wait_for_events(void)
     if (virtual_clock && timeout > 0) {
         if (poll_fds(0) == 0 && ready.ntasks == 0)
             virtual_now = wait_of(timers[0])->deadline;
-    } else if (nwatched > 0 || timeout != 0 || stop_on_signals) {
+    } else if (nwatched > 0 || timeout != 0) {
         poll_fds(timeout);
     }
     expire_timers();
 }
 
+/* The flag alone could come just after the loop tested it and just
+ * before select() blocks, and wait there unread; the byte in the pipe
+ * makes that select() return at once. */
 static void on_signal(int sig)
 {
+    int saved = errno; /* the code the signal cut into may still read it */
+    ssize_t n;
+
     if (sig == SIGQUIT)
         dump_requested = 1;
     else
         stop_requested = 1;
+    n = write(wake_pipe[1], "", 1); /* fails only if full: a byte is there */
+    (void)n;
+    errno = saved;
 }
 
 void io_stop_on_signals(void)
 {
     struct sigaction sa;
-    sigset_t block;
 
+    if (wake_pipe[0] < 0 &&
+        (pipe(wake_pipe) < 0 || io_nonblock(wake_pipe[0]) < 0 ||
+         io_nonblock(wake_pipe[1]) < 0)) {
+        perror("io_stop_on_signals: pipe");
+        exit(1);
+    }
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESTART;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGQUIT, &sa, NULL);
-    /* The signals stay blocked except inside pselect(), so none can slip
-     * in between the check of the flag and the wait. */
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    sigaddset(&block, SIGQUIT);
-    sigprocmask(SIG_BLOCK, &block, &run_mask);
-    sigdelset(&run_mask, SIGINT);
-    sigdelset(&run_mask, SIGTERM);
-    sigdelset(&run_mask, SIGQUIT);
     stop_on_signals = 1;
-}
-
-/* pselect() lets a blocked signal in only when it has to wait: when an fd
- * is ready at once, it returns and the signal stays pending. So look for
- * one after every wait, and unblock it for a moment: its handler runs. */
-static void take_pending_signal(void)
-{
-    sigset_t pending, saved;
-
-    if (!stop_on_signals || sigpending(&pending) < 0)
-        return;
-    if (!sigismember(&pending, SIGINT) && !sigismember(&pending, SIGTERM) &&
-        !sigismember(&pending, SIGQUIT))
-        return;
-    sigprocmask(SIG_SETMASK, &run_mask, &saved);
-    sigprocmask(SIG_SETMASK, &saved, NULL);
 }
 
 /* ---- the task dump ---- */
@@ -888,8 +891,6 @@ int io_run(void)
         }
         if (ntasks > 0)
             wait_for_events();
-        if (looked)
-            take_pending_signal();
         if (dump_requested) {
             dump_requested = 0;
             dump("at SIGQUIT");

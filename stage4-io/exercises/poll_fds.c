@@ -16,17 +16,17 @@
  * - watch(t, w): puts t in the table for w's fd, or wakes it with an error
  *   (io_wake) if it cannot; park() calls it.
  * - poll_fds(timeout) waits up to timeout ns (-1: no limit, 0: not at all)
- *   until a watched fd is ready, with the signal mask run_mask while it
- *   waits if stop_on_signals is set, so that SIGINT and SIGTERM cut the
- *   wait short. Then it calls do_io(t) for the task t of readers[fd] and of
- *   writers[fd] of each ready fd (for a closed fd, fail_bad_fds() wakes its
- *   task with EBADF). It returns how many fds were ready, 0 if none, or -1
- *   if a signal cut the wait short. */
+ *   until a watched fd is ready. If stop_on_signals is set, it watches
+ *   wake_pipe[0] too, the pipe a stop signal writes a byte to, so that
+ *   SIGINT and SIGTERM cut the wait short, and empties it with
+ *   empty_wake_pipe() when it is ready. Then it calls do_io(t) for the task
+ *   t of readers[fd] and of writers[fd] of each ready fd (for a closed fd,
+ *   fail_bad_fds() wakes its task with EBADF). It returns how many fds were
+ *   ready, 0 if none, or -1 if a signal cut the wait short. */
 
 /* TODO (exercise 4.4): select() cannot watch an fd of FD_SETSIZE (1024) or
  * more, and this table cannot hold one. Make the table hold any fd the
- * process can open, and wait with poll() instead; ppoll() is poll() with
- * pselect()'s signal mask (glibc declares it if _GNU_SOURCE is defined). */
+ * process can open, and wait with poll() instead. */
 static task *readers[FD_SETSIZE], *writers[FD_SETSIZE];
 
 /* Can select() watch fd? Not if it is FD_SETSIZE or more: FD_SET would
@@ -62,7 +62,8 @@ int io_watchable(int fd)
 static int poll_fds(long long timeout)
 {
     fd_set rd, wr;
-    struct timespec ts, *tsp = NULL;
+    struct timeval tv, *tvp = NULL;
+    long long us = (timeout + 999) / 1000; /* rounded up: never too early */
     int n, top = maxfd;
 
     FD_ZERO(&rd);
@@ -73,19 +74,24 @@ static int poll_fds(long long timeout)
         if (writers[fd])
             FD_SET(fd, &wr);
     }
-    if (timeout >= 0) {
-        ts.tv_sec = timeout / 1000000000LL;
-        ts.tv_nsec = timeout % 1000000000LL;
-        tsp = &ts;
+    if (stop_on_signals) {
+        FD_SET(wake_pipe[0], &rd);
+        top = wake_pipe[0] > top ? wake_pipe[0] : top;
     }
-    n = pselect(top + 1, &rd, &wr, NULL, tsp,
-                stop_on_signals ? &run_mask : NULL);
+    if (timeout >= 0) {
+        tv.tv_sec = us / 1000000;
+        tv.tv_usec = us % 1000000;
+        tvp = &tv;
+    }
+    n = select(top + 1, &rd, &wr, NULL, tvp);
     if (n < 0 && errno == EBADF)
         fail_bad_fds();
     if (n < 0)
         return errno == EINTR ? -1 : 0; /* the loop looks at the stop flag */
     if (n == 0)
         return 0;
+    if (stop_on_signals && FD_ISSET(wake_pipe[0], &rd))
+        empty_wake_pipe();
     for (int fd = 0; fd <= top; fd++) {
         if (FD_ISSET(fd, &rd) && readers[fd])
             do_io(readers[fd]);
