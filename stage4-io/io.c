@@ -45,7 +45,7 @@ static long long virtual_now;
 static volatile sig_atomic_t stop_requested;
 static volatile sig_atomic_t dump_requested;
 static int stop_on_signals;
-static int wake_pipe[2] = {-1, -1}; /* a stop signal writes a byte to [1] */
+static int wake_pipe[2] = {-1, -1}; /* on_signal writes a byte to [1] */
 static int looked;        /* the last pass looked at the fds */
 
 static io_wait *wait_of(task *t)
